@@ -1,0 +1,1 @@
+export const MAX_FRAME_LEN = 69632;
