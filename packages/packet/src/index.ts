@@ -1,1 +1,6 @@
+export * from "./addr.js";
+export * from "./build.js";
+export * from "./checksum.js";
+export * from "./errors.js";
+export { type EtherSpec, EtherType } from "./ether.js";
 export * from "./types.js";

@@ -91,7 +91,16 @@ export interface PacketInfo {
 }
 
 /** TCP flag bits as they appear in `tcpFlags`. */
-export const TcpFlag = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80 } as const;
+export const TcpFlag = {
+  FIN: 0x01,
+  SYN: 0x02,
+  RST: 0x04,
+  PSH: 0x08,
+  ACK: 0x10,
+  URG: 0x20,
+  ECE: 0x40,
+  CWR: 0x80,
+} as const;
 
 /** Largest vnet header colod accepts (QEMU: sizeof(struct virtio_net_hdr_v1_hash) = 20). */
 export const MAX_VNET_HDR_LEN = 20;
