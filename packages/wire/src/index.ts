@@ -1,1 +1,21 @@
-export const MAX_FRAME_LEN = 69632;
+export { LEN_WORD, MAX_FRAME_LEN } from "./constants.js";
+export { FrameDecoder, type FrameDecoderOptions } from "./decoder.js";
+export {
+  type Endpoint,
+  formatEndpoint,
+  parseEndpoint,
+  type TapEndpoint,
+  type TcpEndpoint,
+  type UnixEndpoint,
+} from "./endpoint.js";
+export { EncodeError, EndpointError, OversizeFrameError, WireError, ZeroLengthFrameError } from "./errors.js";
+export {
+  type DecodedFrame,
+  decode,
+  encode,
+  encodeInto,
+  encodingLength,
+  type FrameOptions,
+  readU32,
+} from "./frame.js";
+export { encodeNotify, NotifyMessage, notifyPayload, parseNotify } from "./notify.js";
