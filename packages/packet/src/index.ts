@@ -3,4 +3,6 @@ export * from "./build.js";
 export * from "./checksum.js";
 export * from "./errors.js";
 export { type EtherSpec, EtherType } from "./ether.js";
+export * from "./parse.js";
+export * from "./seq.js";
 export * from "./types.js";

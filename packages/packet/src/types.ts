@@ -22,7 +22,7 @@ export type FrameClass = (typeof FrameClass)[keyof typeof FrameClass];
 /** Why a frame is Unsupported or Malformed (0 when it is neither). Stable numbers: used as counter labels. */
 export const FrameIssue = {
   None: 0,
-  /** vnet_hdr_len > 20 (QEMU's `sizeof(struct virtio_net_hdr_v1_hash)`). */
+  /** vnet_hdr_len > 20 (QEMU's `sizeof(struct virtio_net_hdr_v1_hash)`), or not a non-negative integer. */
   VnetHeaderTooLong: 1,
   /** Shorter than vnet header + Ethernet header. */
   Runt: 2,
@@ -50,13 +50,13 @@ export interface PacketInfo {
   frameLen: number;
   /** Bytes of virtio-net header in front of the Ethernet header (0 without vnet support). */
   vnetHdrLen: number;
-  /** Offset of the Ethernet header (= vnetHdrLen). */
+  /** Offset of the Ethernet header (= vnetHdrLen); -1 for a runt or a rejected vnet header length. */
   l2Offset: number;
-  /** Ethertype after any tags (0 when the frame is a runt). */
+  /** Ethertype after any tags (0 when the frame is a runt or ends inside the tags). */
   etherType: number;
   /** True when an 802.1Q/802.1ad tag was seen. */
   vlan: boolean;
-  /** IP version (4; 6 later); 0 when not IP. */
+  /** IP version from the ethertype (4; 6 later); 0 when not IP. A bad version nibble is Malformed. */
   ipVersion: number;
   /** Offset of the IP header; -1 when there is none. */
   l3Offset: number;
@@ -64,19 +64,26 @@ export interface PacketInfo {
   ipHeaderLen: number;
   /** IPv4 total length field. */
   ipTotalLen: number;
-  /** IPv4 flags + fragment offset word (host order); 0 for unfragmented without DF. */
+  /**
+   * IPv4 flags + fragment offset word (host order); 0 for unfragmented without DF. A non-first fragment
+   * (offset != 0) has no L4 header: it is classified Other, ports 0, l4Offset -1, and its IP payload is
+   * compared opaquely (no reassembly yet). A first fragment parses as its protocol.
+   */
   ipFragWord: number;
   /** IP protocol number (0 when not IP). */
   ipProto: number;
-  /** IPv4 source and destination as unsigned 32-bit numbers (host order); 0 when unknown. */
+  /**
+   * IPv4 source and destination as unsigned 32-bit numbers (host order); 0 when unknown. Filled, with
+   * ipProto, for Malformed frames too whenever the 20-byte base header is present (else all three are 0).
+   */
   srcAddr: number;
   dstAddr: number;
-  /** Offset of the L4 header; -1 when there is none (malformed/unsupported). */
+  /** Offset of the L4 header (for Other: the first byte after the IP header); -1 when there is none. */
   l4Offset: number;
-  /** TCP/UDP ports (0 for protocols without ports). */
+  /** TCP/UDP ports (0 for protocols without ports, non-first fragments and Malformed frames). */
   srcPort: number;
   dstPort: number;
-  /** TCP fields (0 for other protocols). seq/ack are unsigned 32-bit. */
+  /** TCP fields (0 for other protocols). seq/ack are unsigned 32-bit; tcpHeaderLen includes options. */
   tcpSeq: number;
   tcpAck: number;
   tcpFlags: number;
