@@ -216,7 +216,7 @@ export const validFixtures: Fixture[] = [
   },
   {
     name: "GRE (other protocol)",
-    frame: buildFrame({ proto: 47, payload: Uint8Array.of(0, 0, 0x08, 0, 1, 2, 3, 4) }),
+    frame: buildFrame({ proto: 47, payload: Uint8Array.of(0, 0, 0x88, 0xb5, 1, 2, 3, 4) }),
     vnetHdrLen: 0,
     expect: {
       cls: FrameClass.Other,
