@@ -24,8 +24,15 @@ async function run(
   const want = FRAMES * (size + 4);
   let got = 0;
   let finish!: () => void;
-  const all = new Promise<void>((r) => (finish = r));
-  const server = createServer((s) => s.on("data", (c) => ((got += c.length) >= want ? finish() : undefined)));
+  const all = new Promise<void>((r) => {
+    finish = r;
+  });
+  const server = createServer((s) =>
+    s.on("data", (c) => {
+      got += c.length;
+      if (got >= want) finish();
+    }),
+  );
   await new Promise<void>((r) => server.listen(path, () => r()));
   const w = await setup(path);
   const payload = new Uint8Array(size).fill(0x5a);
