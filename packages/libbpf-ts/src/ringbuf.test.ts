@@ -1,0 +1,118 @@
+import { afterAll, expect, test } from "vitest";
+import type { WaitStrategy } from "./index.js";
+import {
+  BpfObject,
+  defaultStrategy,
+  ffi,
+  InvalidArgumentError,
+  RingBuffer,
+  StateError,
+  xdpContext,
+} from "./index.js";
+import { cleanBpf, compileBpf } from "./testkit.fixtures.js";
+
+afterAll(cleanBpf);
+
+function setup(tag = 0x5a5a5a5a, ringBytes = 64 * 1024) {
+  const obj = BpfObject.openFile(compileBpf());
+  obj.setRodata({ tag });
+  obj.map("rb").setMaxEntries(ringBytes);
+  obj.load();
+  const prog = obj.program("xdp_rec");
+  const send = (frame: Uint8Array, repeat = 1) =>
+    prog.testRun({ data: frame, ctx: xdpContext(frame.length), repeat });
+  return { obj, send };
+}
+
+const frameOf = (len: number, seed: number) => Uint8Array.from({ length: len }, (_, i) => (seed + i) & 0xff);
+
+test("drain delivers every record in order with exact bytes, across the wrap, skipping discards", () => {
+  const { obj, send } = setup(0x01020304, 4096);
+  using ring = new RingBuffer(obj.map("rb"), { wait: "timer" });
+  expect(ring.size).toBe(4096);
+  const seen: number[][] = [];
+  let sent = 0;
+  // 12 rounds of odd-sized frames overrun a 4 KiB ring several times, so records wrap its end.
+  for (let round = 0; round < 12; round++) {
+    for (const len of [14, 15, 61, 129, 252, 300]) {
+      send(frameOf(len, sent++));
+      send(frameOf(14, 0xdd)); // starts with 0xdd: reserved then discarded by the program
+    }
+    ring.drain((data, at, len, view) => {
+      expect(view.getUint32(at, true)).toBe(0x01020304);
+      seen.push([...data.subarray(at + 4, at + len)]);
+    });
+  }
+  expect(seen.length).toBe(sent);
+  seen.forEach((bytes, i) => {
+    const len = [14, 15, 61, 129, 252, 300][i % 6]!;
+    expect(bytes).toEqual([...frameOf(Math.min(len, 252), i)]);
+  });
+  expect(ring.pending()).toBe(0);
+  obj.close();
+});
+
+test("drain honours max and a handler returning false; readInto copies one record", () => {
+  const { obj, send } = setup();
+  using ring = new RingBuffer(obj.map("rb"), { wait: "timer" });
+  send(frameOf(14, 0), 5);
+  expect(ring.drain(() => {}, 2)).toBe(2);
+  expect(ring.drain(() => false)).toBe(1);
+  const dst = new Uint8Array(8);
+  expect(ring.readInto(dst)).toBe(18);
+  expect([...dst]).toEqual([0x5a, 0x5a, 0x5a, 0x5a, 0, 1, 2, 3]);
+  expect(ring.drain(() => {})).toBe(1);
+  expect(ring.readInto(dst)).toBe(-1);
+  expect(ring.drain(() => {})).toBe(0);
+  obj.close();
+});
+
+test("a handler that throws still consumes the record", () => {
+  const { obj, send } = setup();
+  using ring = new RingBuffer(obj.map("rb"), { wait: "timer" });
+  send(frameOf(14, 0), 2);
+  expect(() =>
+    ring.drain(() => {
+      throw new Error("boom");
+    }),
+  ).toThrow("boom");
+  expect(ring.drain(() => {})).toBe(1);
+  obj.close();
+});
+
+test("non-ringbuf map and closed ring are rejected", () => {
+  const { obj } = setup();
+  expect(() => new RingBuffer(obj.map("kv"))).toThrow(InvalidArgumentError);
+  const ring = new RingBuffer(obj.map("rb"), { wait: "timer" });
+  ring.close();
+  ring.close();
+  expect(() => ring.drain(() => {})).toThrow(StateError);
+  obj.close();
+});
+
+const strategies: WaitStrategy[] = ffi.caps.asyncCall ? ["timer", "async", "worker"] : ["timer", "worker"];
+
+test.each(strategies)(
+  "wait(%s) times out when idle and wakes on data without blocking the loop",
+  async (wait) => {
+    const { obj, send } = setup();
+    using ring = new RingBuffer(obj.map("rb"), { wait });
+    const t0 = Date.now();
+    expect(await ring.wait(30)).toBe(false);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 2);
+    const woke = ring.wait(2000);
+    setTimeout(() => send(frameOf(20, 0)), 40);
+    expect(await woke).toBe(true);
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(3); // the event loop kept running while waiting
+    expect(ring.drain(() => {})).toBe(1);
+    expect(await ring.wait(0)).toBe(false);
+    obj.close();
+  },
+);
+
+test("default wait strategy per runtime", () => {
+  expect(defaultStrategy()).toBe(ffi.runtime === "bun" ? "worker" : "async");
+});

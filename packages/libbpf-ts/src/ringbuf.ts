@@ -1,0 +1,177 @@
+// Zero-copy BPF ring buffer consumer in plain JS over the kernel's mmap'ed ring (no per-record FFI).
+// Layout: consumer page (RW, offset 0) | producer page + data mapped twice (RO, offset PAGE_SIZE), so a
+// record that wraps is still contiguous. Record header: u32 len (bit 31 busy, bit 30 discard), u32 pad.
+import { errnoError, InvalidArgumentError, StateError } from "./errors.js";
+import type { Ptr } from "./ffi/index.js";
+import { ffi } from "./ffi/index.js";
+import { track, untrack } from "./lifetime.js";
+import type { BpfMap } from "./map.js";
+import { BPF_MAP_TYPE_RINGBUF } from "./map.js";
+import { lastErrno, libc } from "./native.js";
+import { makeWaiter, type Waiter, type WaitStrategy } from "./wait.js";
+
+const BUSY = 0x80000000;
+const DISCARD = 0x40000000;
+const LEN_MASK = 0x3fffffff;
+const HDR = 8;
+const PROT_READ = 1;
+const PROT_WRITE = 2;
+const MAP_SHARED = 1;
+const SC_PAGESIZE = 30;
+
+/**
+ * Called per record with the whole data area, the record's offset and length: zero-copy, so the bytes are
+ * only valid during the call (the producer reuses them once consumer_pos moves). Return false to stop.
+ */
+export type RecordHandler = (data: Uint8Array, offset: number, length: number, view: DataView) => unknown;
+
+/** Options of `RingBuffer`. */
+export interface RingBufferOptions {
+  /** How `wait()` sleeps: "async" (default on Node/Deno), "worker" (default on Bun) or "timer". */
+  readonly wait?: WaitStrategy;
+  /** Poll period of the "timer" strategy in ms (default 1). */
+  readonly intervalMs?: number;
+}
+
+function mmap(len: number, prot: number, fd: number, offset: number, what: string): Ptr {
+  const p = libc().call.mmap(null, len, prot, MAP_SHARED, fd, offset);
+  const a = ffi.address(p);
+  if (a === 0n || a >= 1n << 63n || a === 0xffffffffffffffffn)
+    throw errnoError(`mmap(${what})`, lastErrno() || 22);
+  return p;
+}
+
+/** Reader of one BPF_MAP_TYPE_RINGBUF map. Single consumer: do not drain one ring from two readers. */
+export class RingBuffer {
+  /** Data area bytes (the map's max_entries). */
+  readonly size: number;
+  readonly #mask: number;
+  readonly #page: number;
+  readonly #fd: number;
+  #cons: Ptr;
+  #prod: Ptr;
+  #consPos: BigUint64Array;
+  #prodPos: BigUint64Array;
+  #hdr: Int32Array;
+  #data: Uint8Array;
+  #view: DataView;
+  #pos: bigint;
+  readonly #plain: boolean;
+  readonly #waiter: Waiter;
+
+  /** Map the ring of a loaded RINGBUF map. */
+  constructor(map: BpfMap, opts: RingBufferOptions = {}) {
+    if (map.type !== BPF_MAP_TYPE_RINGBUF)
+      throw new InvalidArgumentError(`map ${map.name} is not a ring buffer (type ${map.type})`, "EINVAL", {
+        errno: 22,
+      });
+    this.#fd = map.fd;
+    this.size = map.maxEntries;
+    this.#mask = this.size - 1;
+    this.#page = libc().call.sysconf(SC_PAGESIZE);
+    const name = map.name;
+    this.#cons = mmap(this.#page, PROT_READ | PROT_WRITE, this.#fd, 0, `${name} consumer page`);
+    try {
+      this.#prod = mmap(this.#page + 2 * this.size, PROT_READ, this.#fd, this.#page, `${name} data`);
+    } catch (e) {
+      libc().call.munmap(this.#cons, this.#page);
+      throw e;
+    }
+    const ro = ffi.view(this.#prod, this.#page + 2 * this.size);
+    this.#consPos = new BigUint64Array(ffi.view(this.#cons, this.#page), 0, 1);
+    this.#prodPos = new BigUint64Array(ro, 0, 1);
+    this.#hdr = new Int32Array(ro, this.#page, (2 * this.size) / 4);
+    this.#data = new Uint8Array(ro, this.#page, 2 * this.size);
+    this.#view = new DataView(ro, this.#page, 2 * this.size);
+    this.#plain = ffi.caps.noAtomicsOnReadOnly;
+    this.#pos = Atomics.load(this.#consPos, 0);
+    const [c, p, len] = [this.#cons, this.#prod, this.#page + 2 * this.size];
+    const page = this.#page;
+    this.#waiter = makeWaiter(opts.wait, this.#fd, () => this.pending(), opts.intervalMs ?? 1);
+    track(this, () => {
+      libc().call.munmap(c, page);
+      libc().call.munmap(p, len);
+    });
+  }
+
+  /** Bytes published by the producer and not consumed yet (0 when closed). */
+  pending(): number {
+    if (this.#prod === null) return 0;
+    return Number(this.#producer() - this.#pos);
+  }
+
+  #producer(): bigint {
+    // Bun/JSC crashes on Atomics over read-only memory once JIT-compiled; x86-64 loads are ordered anyway.
+    return this.#plain ? this.#prodPos[0]! : Atomics.load(this.#prodPos, 0);
+  }
+
+  #len(off: number): number {
+    return this.#plain ? this.#hdr[off >> 2]! : Atomics.load(this.#hdr, off >> 2);
+  }
+
+  /**
+   * Call `handler` for up to `max` committed records, then publish consumer_pos once. Returns the number of
+   * records handled (discarded records are skipped and not counted).
+   */
+  drain(handler: RecordHandler, max = Number.POSITIVE_INFINITY): number {
+    if (this.#prod === null) throw new StateError("RingBuffer is closed");
+    const avail = Number(this.#producer() - this.#pos);
+    let done = 0;
+    let n = 0;
+    let off = Number(this.#pos & BigInt(this.#mask));
+    try {
+      while (done < avail && n < max) {
+        const len = this.#len(off) >>> 0;
+        if (len & BUSY) break;
+        const size = len & LEN_MASK;
+        done += (size + HDR + 7) & ~7;
+        const at = off + HDR;
+        off = (off + ((size + HDR + 7) & ~7)) & this.#mask;
+        if (len & DISCARD) continue;
+        n++;
+        if (handler(this.#data, at, size, this.#view) === false) break;
+      }
+    } finally {
+      if (done > 0) this.#publish(done);
+    }
+    return n;
+  }
+
+  /** Copy the next record into `dst` (truncating); returns its full length, or -1 if none is ready. */
+  readInto(dst: Uint8Array): number {
+    let got = -1;
+    this.drain((data, at, len) => {
+      dst.set(data.subarray(at, at + Math.min(len, dst.byteLength)));
+      got = len;
+      return false;
+    }, 1);
+    return got;
+  }
+
+  #publish(bytes: number): void {
+    this.#pos += BigInt(bytes);
+    Atomics.store(this.#consPos, 0, this.#pos); // RW page: Atomics are fine on every runtime
+  }
+
+  /** Resolve true once records are pending, false after `timeoutMs`; the event loop stays free. */
+  wait(timeoutMs: number): Promise<boolean> {
+    if (this.#prod === null) return Promise.resolve(false);
+    return this.#waiter.wait(timeoutMs);
+  }
+
+  /** Unmap the ring and stop the waiter; views handed to handlers become invalid. */
+  close(): void {
+    if (this.#prod === null) return;
+    untrack(this);
+    this.#waiter.close();
+    libc().call.munmap(this.#cons, this.#page);
+    libc().call.munmap(this.#prod, this.#page + 2 * this.size);
+    this.#cons = null;
+    this.#prod = null;
+  }
+
+  /** Same as close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

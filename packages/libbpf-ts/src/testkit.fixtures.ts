@@ -1,0 +1,71 @@
+// Test helpers: compile test-bpf/*.bpf.c with clang, create and delete throwaway network devices.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const pkg = fileURLToPath(new URL("..", import.meta.url));
+const root = join(pkg, "..", "..");
+let dir: string | undefined;
+
+function haveClang(): boolean {
+  return spawnSync("clang", ["--version"]).status === 0;
+}
+
+/** Compile `test-bpf/<name>.bpf.c` once per process; returns the .o path. */
+export function compileBpf(name = "test"): string {
+  if (!haveClang()) execFileSync("bash", [join(root, "scripts", "setup-system.sh")], { stdio: "inherit" });
+  dir ??= mkdtempSync(join(tmpdir(), "libbpf-ts-"));
+  const out = join(dir, `${name}.bpf.o`);
+  if (!existsSync(out)) {
+    const src = join(pkg, "test-bpf", `${name}.bpf.c`);
+    execFileSync("clang", [
+      "-O2",
+      "-g",
+      "-target",
+      "bpf",
+      "-I/usr/include/x86_64-linux-gnu",
+      "-c",
+      src,
+      "-o",
+      out,
+    ]);
+  }
+  return out;
+}
+
+/** Bytes of the compiled test object. */
+export function testObjectBytes(): Uint8Array {
+  return new Uint8Array(readFileSync(compileBpf()));
+}
+
+/** Remove the compiled objects. */
+export function cleanBpf(): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+}
+
+/** Run a command, returning stdout; throws with stderr on failure. */
+export function sh(cmd: string, ...args: string[]): string {
+  return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Create an UP dummy device with a name unique to this process; returns its name. */
+export function addDummy(tag: string): string {
+  const name = `lbt${tag}${process.pid % 100000}`.slice(0, 15);
+  spawnSync("ip", ["link", "del", name]);
+  sh("ip", "link", "add", name, "type", "dummy");
+  sh("ip", "link", "set", name, "up");
+  return name;
+}
+
+/** Delete a device (ignores a missing one). */
+export function delLink(name: string): void {
+  spawnSync("ip", ["link", "del", name]);
+}
+
+/** Number of the ifindex read from sysfs. */
+export function sysIfindex(name: string): number {
+  return Number(readFileSync(`/sys/class/net/${name}/ifindex`, "utf8"));
+}

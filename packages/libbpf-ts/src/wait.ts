@@ -1,0 +1,148 @@
+// Ways to sleep until a ring has data without blocking the event loop.
+// timer: check producer_pos every N ms (no syscalls, works everywhere, latency <= N ms).
+// async: poll(2) on the map fd off-thread (koffi .async on Node, nonblocking FFI on Deno).
+// worker: a worker thread blocks in poll(2) and posts a message (the only off-thread option on Bun).
+import { Worker } from "node:worker_threads";
+import { InvalidArgumentError } from "./errors.js";
+import { ffi } from "./ffi/index.js";
+import { POLLFD } from "./layouts.js";
+import { LIBC_PATH, libc } from "./native.js";
+
+/** How `RingBuffer.wait` sleeps. */
+export type WaitStrategy = "timer" | "async" | "worker";
+
+/** @internal */
+export interface Waiter {
+  wait(timeoutMs: number): Promise<boolean>;
+  close(): void;
+}
+
+const POLLIN = 1;
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+/** Default per runtime: off-thread poll where FFI can do it, else a worker. */
+export function defaultStrategy(): WaitStrategy {
+  return ffi.caps.asyncCall ? "async" : "worker";
+}
+
+/** @internal */
+export function makeWaiter(
+  kind: WaitStrategy | undefined,
+  fd: number,
+  pending: () => number,
+  intervalMs: number,
+): Waiter {
+  const k = kind ?? defaultStrategy();
+  if (k === "timer") return timerWaiter(pending, intervalMs);
+  if (k === "async") {
+    if (!ffi.caps.asyncCall)
+      throw new InvalidArgumentError(
+        `wait "async" is not available on ${ffi.runtime}: use "worker" or "timer"`,
+        "EINVAL",
+        { errno: 22 },
+      );
+    return asyncWaiter(fd, pending);
+  }
+  if (k === "worker") return workerWaiter(fd, pending);
+  throw new InvalidArgumentError(`unknown wait strategy "${k as string}"`, "EINVAL", { errno: 22 });
+}
+
+function timerWaiter(pending: () => number, intervalMs: number): Waiter {
+  let closed = false;
+  return {
+    async wait(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (closed) return false;
+        if (pending() > 0) return true;
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        await sleep(Math.min(intervalMs, left));
+      }
+    },
+    close: () => {
+      closed = true;
+    },
+  };
+}
+
+function pollfd(fd: number): Uint8Array {
+  const u8 = new Uint8Array(64); // > 64 B keeps V8's backing store off-heap and its address fixed
+  const dv = new DataView(u8.buffer);
+  dv.setInt32(POLLFD.fields.fd.offset, fd, true);
+  dv.setInt16(POLLFD.fields.events.offset, POLLIN, true);
+  return u8;
+}
+
+function asyncWaiter(fd: number, pending: () => number): Waiter {
+  const pfd = pollfd(fd);
+  const poll = libc().async.poll!;
+  let closed = false;
+  return {
+    async wait(timeoutMs) {
+      if (pending() > 0) return true;
+      if (closed) return false;
+      await poll(pfd, 1, Math.max(0, Math.ceil(timeoutMs)));
+      return !closed && pending() > 0;
+    },
+    close: () => {
+      closed = true;
+    },
+  };
+}
+
+// Worker body; `poll` comes from the adapter prelude. ctl[0]: 0 idle, 1 armed, 2 stop; ctl[1]: timeout ms.
+// After each poll it goes idle until the main thread re-arms it: level-triggered poll would otherwise spin.
+const WORKER_BODY = `
+const { parentPort, workerData } = require("node:worker_threads");
+const ctl = new Int32Array(workerData.sab);
+const pfd = new Uint8Array(64);
+new DataView(pfd.buffer).setInt32(0, workerData.fd, true);
+new DataView(pfd.buffer).setInt16(4, ${POLLIN}, true);
+for (;;) {
+  Atomics.wait(ctl, 0, 0);
+  if (Atomics.load(ctl, 0) === 2) break;
+  const r = poll(pfd, 1, Atomics.load(ctl, 1));
+  Atomics.compareExchange(ctl, 0, 1, 0);
+  parentPort.postMessage(r);
+}`;
+
+function workerWaiter(fd: number, pending: () => number): Waiter {
+  const sab = new SharedArrayBuffer(8);
+  const ctl = new Int32Array(sab);
+  let w: Worker | undefined;
+  let wake: ((v: boolean) => void) | undefined;
+  const start = () => {
+    const src = ffi.workerPrelude(LIBC_PATH) + WORKER_BODY;
+    const worker = new Worker(src, { eval: true, workerData: { sab, fd } });
+    worker.on("message", () => wake?.(pending() > 0));
+    worker.on("error", () => wake?.(pending() > 0));
+    worker.unref();
+    return worker;
+  };
+  return {
+    wait(timeoutMs) {
+      if (pending() > 0) return Promise.resolve(true);
+      if (Atomics.load(ctl, 0) === 2) return Promise.resolve(false);
+      w ??= start();
+      const worker = w;
+      return new Promise<boolean>((ok) => {
+        wake = (v) => {
+          wake = undefined;
+          worker.unref();
+          ok(v);
+        };
+        worker.ref();
+        Atomics.store(ctl, 1, Math.max(0, Math.ceil(timeoutMs)));
+        Atomics.store(ctl, 0, 1);
+        Atomics.notify(ctl, 0);
+      });
+    },
+    close() {
+      Atomics.store(ctl, 0, 2);
+      Atomics.notify(ctl, 0);
+      wake?.(false);
+      w?.unref();
+    },
+  };
+}
