@@ -19,3 +19,17 @@ export {
   readU32,
 } from "./frame.js";
 export { encodeNotify, NotifyMessage, notifyPayload, parseNotify } from "./notify.js";
+export {
+  BackpressureError,
+  type Channel,
+  ChannelClosedError,
+  type ChannelEvent,
+  type ChannelOptions,
+  type ChannelStats,
+  ConnectError,
+  DEFAULT_HIGH_WATER_MARK,
+  DEFAULT_MAX_BUFFERED,
+  ListenError,
+  openChannel,
+  SocketError,
+} from "./transport/index.js";
