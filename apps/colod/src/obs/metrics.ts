@@ -1,0 +1,266 @@
+// Prometheus endpoint: prom-client's registry and text format, fed from counters snapshots the daemon hands
+// over at scrape time (one collect() call per scrape), so the hot path never touches prom-client.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Registry } from "prom-client";
+import type { ColodCounters, LatencyHistogramSnapshot } from "./counters.js";
+import { MetricsListenError, MetricsShapeError } from "./errors.js";
+
+/** Returns the counters of every comparator instance, called once per scrape. */
+export type CountersCollector = () => ColodCounters | readonly ColodCounters[];
+
+type Labels = Record<string, string | number>;
+interface Sample {
+  metricName?: string;
+  labels: Labels;
+  value: number;
+}
+type Kind = "counter" | "gauge" | "histogram";
+interface Def {
+  name: string;
+  help: string;
+  type: Kind;
+  samples(c: ColodCounters, labels: Labels): Sample[];
+}
+
+const one = (value: number, labels: Labels): Sample[] => [{ labels, value }];
+const byKey = (rec: Readonly<Record<string, number>>, key: string, labels: Labels): Sample[] =>
+  Object.keys(rec).map((k) => ({ labels: { ...labels, [key]: k }, value: rec[k] ?? 0 }));
+
+const DEFS: readonly Def[] = [
+  {
+    name: "colod_frames_in_total",
+    help: "Frames read from primary-in and secondary-in.",
+    type: "counter",
+    samples: (c, l) => [
+      { labels: { ...l, side: "primary" }, value: c.framesIn.primary },
+      { labels: { ...l, side: "secondary" }, value: c.framesIn.secondary },
+    ],
+  },
+  {
+    name: "colod_released_frames_total",
+    help: "Primary frames written to outdev.",
+    type: "counter",
+    samples: (c, l) => one(c.released.frames, l),
+  },
+  {
+    name: "colod_released_bytes_total",
+    help: "Bytes of primary frames written to outdev.",
+    type: "counter",
+    samples: (c, l) => one(c.released.bytes, l),
+  },
+  {
+    name: "colod_compared_bytes_total",
+    help: "Payload bytes compared equal between primary and secondary.",
+    type: "counter",
+    samples: (c, l) => one(c.comparedBytes, l),
+  },
+  {
+    name: "colod_divergences_total",
+    help: "Comparisons that found different output.",
+    type: "counter",
+    samples: (c, l) => one(c.divergences, l),
+  },
+  {
+    name: "colod_timeouts_total",
+    help: "Expired scans that found a held frame older than --compare-timeout.",
+    type: "counter",
+    samples: (c, l) => one(c.timeouts, l),
+  },
+  {
+    name: "colod_dropped_frames_total",
+    help: "Frames dropped, by cause.",
+    type: "counter",
+    samples: (c, l) => byKey(c.drops, "cause", l),
+  },
+  {
+    name: "colod_checkpoint_requests_total",
+    help: "Checkpoint requests sent to the COLO frame, by reason.",
+    type: "counter",
+    samples: (c, l) => byKey(c.checkpointRequests, "reason", l),
+  },
+  {
+    name: "colod_checkpoints_total",
+    help: "Checkpoints done (held primary frames released, held secondary frames dropped).",
+    type: "counter",
+    samples: (c, l) => one(c.checkpoints, l),
+  },
+  {
+    name: "colod_held_frames",
+    help: "Frames held right now, by side.",
+    type: "gauge",
+    samples: (c, l) => [
+      { labels: { ...l, side: "primary" }, value: c.held.primaryFrames },
+      { labels: { ...l, side: "secondary" }, value: c.held.secondaryFrames },
+    ],
+  },
+  {
+    name: "colod_held_bytes",
+    help: "Bytes held right now, by side.",
+    type: "gauge",
+    samples: (c, l) => [
+      { labels: { ...l, side: "primary" }, value: c.held.primaryBytes },
+      { labels: { ...l, side: "secondary" }, value: c.held.secondaryBytes },
+    ],
+  },
+  {
+    name: "colod_connections",
+    help: "Connections in the table right now.",
+    type: "gauge",
+    samples: (c, l) => one(c.connections, l),
+  },
+  {
+    name: "colod_release_latency_seconds",
+    help: "Time from a primary frame's arrival to its release.",
+    type: "histogram",
+    samples: (c, l) => histogramSamples("colod_release_latency_seconds", c.releaseLatency, l),
+  },
+];
+
+/** Turns bucket arrays into Prometheus' cumulative `_bucket`, `_sum` and `_count` samples. */
+export function histogramSamples(name: string, h: LatencyHistogramSnapshot, labels: Labels): Sample[] {
+  if (h.counts.length !== h.bounds.length + 1) {
+    throw new MetricsShapeError(
+      `${name}: ${h.counts.length} bucket counts for ${h.bounds.length} bounds; expected bounds.length + 1 (the last counts +Inf)`,
+    );
+  }
+  const out: Sample[] = [];
+  let cumulative = 0;
+  for (let i = 0; i <= h.bounds.length; i++) {
+    cumulative += h.counts[i] ?? 0;
+    const le = i < h.bounds.length ? String(h.bounds[i]) : "+Inf";
+    out.push({ metricName: `${name}_bucket`, labels: { ...labels, le }, value: cumulative });
+  }
+  out.push({ metricName: `${name}_sum`, labels, value: h.sum });
+  out.push({ metricName: `${name}_count`, labels, value: cumulative });
+  return out;
+}
+
+/** colod's metrics in a private prom-client registry; {@link ColodMetrics.render} snapshots and formats. */
+export class ColodMetrics {
+  /** The prom-client registry (add your own metrics to it if you like). */
+  readonly registry = new Registry();
+  private snapshot: readonly ColodCounters[] = [];
+
+  constructor(private readonly collect: CountersCollector) {
+    for (const def of DEFS) this.registry.registerMetric(this.metricOf(def) as never);
+  }
+
+  /** Content-Type of {@link render}'s text. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Calls the collector once and returns the Prometheus text exposition. */
+  async render(): Promise<string> {
+    const got = this.collect();
+    this.snapshot = Array.isArray(got) ? got : [got as ColodCounters];
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.snapshot = [];
+    }
+  }
+
+  // prom-client calls get() of every metric synchronously inside registry.metrics(), so each one reads the
+  // snapshot taken by render() in the same tick.
+  private metricOf(def: Def) {
+    const samplesOf = () => this.snapshot.flatMap((c) => def.samples(c, { instance: c.instance }));
+    return {
+      name: def.name,
+      help: def.help,
+      type: def.type,
+      aggregator: "sum",
+      get: async () => ({
+        name: def.name,
+        help: def.help,
+        type: def.type,
+        aggregator: "sum",
+        values: samplesOf(),
+      }),
+      reset: () => {},
+    };
+  }
+}
+
+/** Options of {@link startMetricsServer}. */
+export interface MetricsServerOptions {
+  /** Address to listen on, e.g. "127.0.0.1" or "::". */
+  host: string;
+  /** TCP port; 0 picks a free one (see {@link MetricsServer.port}). */
+  port: number;
+  /** Counters source, called once per scrape. */
+  collect: CountersCollector;
+  /** Called when a scrape fails (the scraper gets HTTP 500). */
+  onError?: (err: unknown) => void;
+}
+
+/** A running metrics endpoint. */
+export interface MetricsServer {
+  readonly host: string;
+  readonly port: number;
+  /** `http://HOST:PORT/metrics`. */
+  readonly url: string;
+  /** The metrics object behind the endpoint. */
+  readonly metrics: ColodMetrics;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+/** Serves `GET /metrics` on HOST:PORT in Prometheus text format. */
+export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+  const metrics = new ColodMetrics(options.collect);
+  const server = createServer((req, res) => void handle(metrics, req, res, options.onError));
+  await listen(server, options.host, options.port);
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  return {
+    host: options.host,
+    port,
+    url: `http://${host}:${port}/metrics`,
+    metrics,
+    close: () => closeServer(server),
+  };
+}
+
+async function handle(
+  metrics: ColodMetrics,
+  req: IncomingMessage,
+  res: ServerResponse,
+  onError?: (err: unknown) => void,
+): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0];
+  if (path !== "/metrics") return reply(res, 404, "not found: colod serves /metrics\n");
+  if (req.method !== "GET" && req.method !== "HEAD") return reply(res, 405, "method not allowed\n");
+  try {
+    const body = await metrics.render();
+    res.writeHead(200, { "content-type": metrics.contentType });
+    res.end(req.method === "HEAD" ? undefined : body);
+  } catch (err) {
+    onError?.(err);
+    reply(res, 500, `colod metrics collection failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+}
+
+function reply(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+  res.end(text);
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: unknown) => reject(new MetricsListenError(host, port, err));
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+  });
+}
