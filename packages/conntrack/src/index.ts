@@ -1,1 +1,3 @@
-export {};
+export * from "./errors.js";
+export { hashKey } from "./hash.js";
+export * from "./table.js";
