@@ -42,18 +42,24 @@ describe("FrameDecoder", () => {
         stream.set(e, off);
         off += e.length;
       });
+      const same = (x: Uint8Array, y: Uint8Array) => x.length === y.length && x.every((v, k) => v === y[k]);
+      const bad: string[] = [];
       for (let a = 0; a <= stream.length; a++) {
-        for (let b = a; b <= stream.length; b += 7) {
+        for (let b = a; b <= stream.length; b += 3) {
           const { dec, frames, errors } = collect(vnetHdr);
           dec.push(stream.subarray(0, a));
           dec.push(stream.subarray(a, b));
           dec.push(stream.subarray(b));
-          expect(errors).toEqual([]);
-          expect(frames.map((f) => f.payload)).toEqual(ps);
-          if (vnetHdr) expect(frames.map((f) => f.vnet)).toEqual([0, 1, 2, 3, 4]);
-          expect(dec.partial).toBe(false);
+          const ok =
+            errors.length === 0 &&
+            !dec.partial &&
+            frames.length === ps.length &&
+            frames.every((f, i) => same(f.payload, ps[i]!) && f.vnet === (vnetHdr ? i : 0));
+          if (!ok) bad.push(`${a},${b}`);
         }
       }
+      // Checked in bulk: one expect per split would dominate the run time.
+      expect(bad).toEqual([]);
     });
   }
 
