@@ -1,12 +1,12 @@
+import { ConnTable } from "@colod/conntrack";
 import { FrameClass, newPacketInfo, type PacketInfo, parse } from "@colod/packet";
-import type { ConnState } from "./conn-state.js";
+import { ConnState } from "./conn-state.js";
 import { Core } from "./core.js";
 import type { CompareCounters, ConnCounters, LatencyHistogram } from "./counters.js";
 import { CompareReentrancyError } from "./errors.js";
 import { fifoHeld, fifoRound } from "./fifo.js";
 import { type CompareOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { type PassthroughEntry, PassthroughList, type PassthroughRule } from "./passthrough.js";
-import { type EngineTable, InterimTable } from "./table.js";
 import { TcpStream, tcpFlush, tcpHasOld, tcpPushPrimary, tcpPushSecondary } from "./tcp.js";
 import type { CompareSink } from "./types.js";
 
@@ -22,7 +22,7 @@ export class Comparator {
   /** The options in force, defaults filled in. */
   readonly options: ResolvedOptions;
   private readonly core: Core;
-  private readonly table: EngineTable;
+  private readonly table: ConnTable<ConnState>;
   private readonly info: PacketInfo = newPacketInfo();
   private readonly passthrough = new PassthroughList();
   private busy = false;
@@ -33,7 +33,11 @@ export class Comparator {
   constructor(opts: CompareOptions, sink: CompareSink) {
     this.options = resolveOptions(opts);
     this.core = new Core(this.options, sink);
-    this.table = new InterimTable(this.options.maxConnections);
+    this.table = new ConnTable<ConnState>({
+      capacity: this.options.maxConnections,
+      init: (conn) => new ConnState(conn),
+      isIdle: (state) => state.idle(),
+    });
   }
 
   /** A frame from the primary guest. The engine keeps `frame` without copying: do not mutate it afterwards. */
