@@ -193,6 +193,32 @@ describe("robust input", () => {
     expect(await c.execute("echo", { after: true })).toEqual({ return: { after: true } });
   });
 
+  test("random bytes get only error or return replies, and a command after them still works", async () => {
+    const c = await client();
+    let seed = 12345;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    const alphabet = '{}[]":,\\ \nexcutgaid0123456789-.truefalsnl\u00ff';
+    for (let round = 0; round < 20; round++) {
+      let junk = "";
+      for (let i = 0; i < 200; i++) junk += alphabet[rand() % alphabet.length];
+      c.send(junk);
+      const bytes = new Uint8Array(64).map(() => rand() & 255);
+      c.sock.write(bytes);
+    }
+    c.send('\n{"execute":"echo","arguments":{"alive":true},"id":"sentinel"}\n');
+    for (;;) {
+      const m = await c.next();
+      expect(Object.keys(m).filter((k) => k !== "id")).toEqual([m.error ? "error" : "return"]);
+      if (m.id === "sentinel") {
+        expect(m).toEqual({ return: { alive: true }, id: "sentinel" });
+        break;
+      }
+    }
+  });
+
   test("a client that disconnects mid-line does not disturb others", async () => {
     const a = await client();
     const b = await client();
