@@ -1,13 +1,15 @@
 // Reads DATASEC variable placement from the object's BTF: libbpf fixes the offsets at open time
 // (they are 0 in the .o), so this is the reliable source for .rodata/.data/.bss variables.
 
+import { BTF_KIND_DATASEC } from "./constants.js";
 import type { Ptr } from "./ffi/index.js";
 import { ffi } from "./ffi/index.js";
+import { BTF_TYPE, BTF_VAR_SECINFO } from "./layouts.js";
 import { libbpf } from "./native.js";
 
-const BTF_KIND_DATASEC = 15;
-const BTF_TYPE_SIZE = 12; // name_off, info, size/type
-const SECINFO_SIZE = 12; // type, offset, size
+const BTF_TYPE_SIZE = BTF_TYPE.size;
+const SECINFO_SIZE = BTF_VAR_SECINFO.size;
+const SI = BTF_VAR_SECINFO.fields;
 
 /** Placement of one global variable inside its section's map value. */
 export interface VarSlot {
@@ -23,14 +25,21 @@ export function datasecVars(btf: Ptr, section: string): Map<string, VarSlot> {
   const id = bpf.btf__find_by_name_kind(btf, section, BTF_KIND_DATASEC);
   if (id < 0) return out;
   const head = new DataView(ffi.view(bpf.btf__type_by_id(btf, id), BTF_TYPE_SIZE));
-  const vlen = head.getUint32(4, true) & 0xffff;
+  const vlen = head.getUint32(BTF_TYPE.fields.info.offset, true) & 0xffff;
   const secinfo = new DataView(ffi.view(bpf.btf__type_by_id(btf, id), BTF_TYPE_SIZE + vlen * SECINFO_SIZE));
   for (let i = 0; i < vlen; i++) {
     const at = BTF_TYPE_SIZE + i * SECINFO_SIZE;
-    const varType = new DataView(ffi.view(bpf.btf__type_by_id(btf, secinfo.getUint32(at, true)), 4));
-    const name = bpf.btf__name_by_offset(btf, varType.getUint32(0, true)) as string | null;
-    if (name)
-      out.set(name, { offset: secinfo.getUint32(at + 4, true), size: secinfo.getUint32(at + 8, true) });
+    const varType = new DataView(
+      ffi.view(bpf.btf__type_by_id(btf, secinfo.getUint32(at + SI.type.offset, true)), 4),
+    );
+    const name = bpf.btf__name_by_offset(btf, varType.getUint32(BTF_TYPE.fields.name_off.offset, true)) as
+      | string
+      | null;
+    if (!name) continue;
+    out.set(name, {
+      offset: secinfo.getUint32(at + SI.offset.offset, true),
+      size: secinfo.getUint32(at + SI.size.offset, true),
+    });
   }
   return out;
 }

@@ -12,6 +12,8 @@ export interface Layout<F extends string = string> {
   readonly name: string;
   readonly size: number;
   readonly fields: Readonly<Record<F, Field>>;
+  /** Only a prefix is declared: `size` is what we pass, not sizeof. */
+  readonly partial?: boolean;
 }
 
 const f = (offset: number, size: Field["size"]): Field => ({ offset, size });
@@ -87,6 +89,28 @@ export const XDP_MD = {
   },
 } as const satisfies Layout;
 
+/** `struct bpf_prog_info` (linux/bpf.h): only the leading fields the binding reads. */
+export const BPF_PROG_INFO = {
+  name: "bpf_prog_info",
+  size: 8, // the kernel accepts a short info_len and fills only that much
+  partial: true,
+  fields: { type: f(0, 4), id: f(4, 4) },
+} as const satisfies Layout;
+
+/** `struct btf_type` (linux/btf.h): name_off, info (vlen bits 0-15, kind bits 24-28), size/type. */
+export const BTF_TYPE = {
+  name: "btf_type",
+  size: 12,
+  fields: { name_off: f(0, 4), info: f(4, 4), size: f(8, 4) },
+} as const satisfies Layout;
+
+/** `struct btf_var_secinfo` (linux/btf.h): one variable of a DATASEC. */
+export const BTF_VAR_SECINFO = {
+  name: "btf_var_secinfo",
+  size: 12,
+  fields: { type: f(0, 4), offset: f(4, 4), size: f(8, 4) },
+} as const satisfies Layout;
+
 /** `struct pollfd` (poll.h). */
 export const POLLFD = {
   name: "pollfd",
@@ -101,6 +125,9 @@ export const LAYOUTS: readonly Layout[] = [
   BPF_TC_OPTS,
   BPF_TEST_RUN_OPTS,
   XDP_MD,
+  BPF_PROG_INFO,
+  BTF_TYPE,
+  BTF_VAR_SECINFO,
   POLLFD,
 ];
 

@@ -1,5 +1,6 @@
 // A map of a BpfObject: sizing before load, element access by fd after load.
 
+import { BPF_ANY } from "./constants.js";
 import { possibleCpus } from "./cpus.js";
 import { check, InvalidArgumentError, StateError } from "./errors.js";
 import type { Ptr } from "./ffi/index.js";
@@ -7,16 +8,7 @@ import { libbpf } from "./native.js";
 
 /** Map types whose lookups return one value slot per possible CPU. */
 const PERCPU_TYPES = new Set([5, 6, 10, 21]);
-/** `BPF_MAP_TYPE_RINGBUF`. */
-export const BPF_MAP_TYPE_RINGBUF = 27;
 const ENOENT = 2;
-
-/** Update flags of `bpf_map_update_elem`. */
-export const BPF_ANY = 0;
-/** Only create a new element. */
-export const BPF_NOEXIST = 1;
-/** Only update an existing element. */
-export const BPF_EXIST = 2;
 
 /** Interface a map's owner gives it: the object must be open and, for element access, loaded. */
 interface Owner {

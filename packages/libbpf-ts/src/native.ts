@@ -67,15 +67,18 @@ const libcDefs = {
 let bpf: NativeLib<typeof libbpfDefs> | undefined;
 let c: NativeLib<typeof libcDefs> | undefined;
 
-/** libbpf symbols; throws LibraryMissingError with the install hint if libbpf.so.1 cannot be opened. */
-export function libbpf(): NativeLib<typeof libbpfDefs>["call"] {
-  if (!bpf) {
-    try {
-      bpf = ffi.open(LIBBPF_PATH, libbpfDefs);
-    } catch (cause) {
-      throw new LibraryMissingError(LIBBPF_PATH, cause);
-    }
+/** dlopen libbpf at `path` and bind the symbols; LibraryMissingError (with the install hint) if it fails. */
+export function openLibbpf(path = LIBBPF_PATH): NativeLib<typeof libbpfDefs> {
+  try {
+    return ffi.open(path, libbpfDefs);
+  } catch (cause) {
+    throw new LibraryMissingError(path, cause);
   }
+}
+
+/** libbpf symbols, opened on first use. */
+export function libbpf(): NativeLib<typeof libbpfDefs>["call"] {
+  bpf ??= openLibbpf();
   return bpf.call;
 }
 

@@ -13,6 +13,12 @@ const LEVELS: readonly PrintLevel[] = ["warn", "info", "debug"];
 const buf = new Uint8Array(4096);
 const dec = new TextDecoder();
 let current: Callback | undefined;
+let libbpfDefault: Ptr | undefined; // libbpf's own stderr printer, for resetPrint()
+
+function install(ptr: Ptr): void {
+  const prev = libbpf().libbpf_set_print(ptr);
+  if (libbpfDefault === undefined) libbpfDefault = prev;
+}
 
 /**
  * Send libbpf's messages to `fn` (called synchronously during libbpf calls on the main thread), or
@@ -22,7 +28,7 @@ let current: Callback | undefined;
 export function setPrint(fn: PrintFn | null): void {
   const prev = current;
   if (fn === null) {
-    libbpf().libbpf_set_print(null);
+    install(null);
     current = undefined;
   } else {
     const cb = ffi.callback(
@@ -39,8 +45,16 @@ export function setPrint(fn: PrintFn | null): void {
       "i32",
       ["i32", "ptr", "ptr"],
     );
-    libbpf().libbpf_set_print(cb.ptr);
+    install(cb.ptr);
     current = cb;
   }
   prev?.close();
+}
+
+/** Restore libbpf's default printer (warnings and info to stderr). */
+export function resetPrint(): void {
+  if (libbpfDefault === undefined) return;
+  libbpf().libbpf_set_print(libbpfDefault);
+  current?.close();
+  current = undefined;
 }

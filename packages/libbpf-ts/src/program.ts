@@ -2,13 +2,8 @@
 import { check, StateError } from "./errors.js";
 import type { Ptr } from "./ffi/index.js";
 import { ffi } from "./ffi/index.js";
-import { BPF_TEST_RUN_OPTS, Struct, XDP_MD } from "./layouts.js";
+import { BPF_PROG_INFO, BPF_TEST_RUN_OPTS, Struct, XDP_MD } from "./layouts.js";
 import { libbpf } from "./native.js";
-
-/** `BPF_F_TEST_XDP_LIVE_FRAMES`: XDP_PASS/XDP_TX/XDP_REDIRECT verdicts really happen (kernel >= 5.18). */
-export const BPF_F_TEST_XDP_LIVE_FRAMES = 2;
-/** `BPF_F_TEST_RUN_ON_CPU`: run on `cpu`. */
-export const BPF_F_TEST_RUN_ON_CPU = 1;
 
 /** Input of `BpfProgram.testRun`. */
 export interface TestRunOptions {
@@ -92,12 +87,12 @@ export class BpfProgram {
 
   /** Kernel program id (what tc/TCX queries report). */
   get id(): number {
-    new DataView(this.#infoLen.buffer).setUint32(0, 8, true);
+    new DataView(this.#infoLen.buffer).setUint32(0, BPF_PROG_INFO.size, true);
     check(
       `bpf_obj_get_info_by_fd(${this.name})`,
       libbpf().bpf_obj_get_info_by_fd(this.fd, this.#info, this.#infoLen),
     );
-    return new DataView(this.#info.buffer).getUint32(4, true);
+    return new DataView(this.#info.buffer).getUint32(BPF_PROG_INFO.fields.id.offset, true);
   }
 
   /** Load this program with the object or not (before load). */

@@ -1,19 +1,25 @@
 // Zero-copy BPF ring buffer consumer in plain JS over the kernel's mmap'ed ring (no per-record FFI).
 // Layout: consumer page (RW, offset 0) | producer page + data mapped twice (RO, offset PAGE_SIZE), so a
 // record that wraps is still contiguous. Record header: u32 len (bit 31 busy, bit 30 discard), u32 pad.
+
+import {
+  BPF_MAP_TYPE_RINGBUF,
+  BPF_RINGBUF_BUSY_BIT,
+  BPF_RINGBUF_DISCARD_BIT,
+  BPF_RINGBUF_HDR_SZ,
+} from "./constants.js";
 import { errnoError, InvalidArgumentError, StateError } from "./errors.js";
 import type { Ptr } from "./ffi/index.js";
 import { ffi } from "./ffi/index.js";
 import { track, untrack } from "./lifetime.js";
 import type { BpfMap } from "./map.js";
-import { BPF_MAP_TYPE_RINGBUF } from "./map.js";
 import { lastErrno, libc } from "./native.js";
 import { makeWaiter, type Waiter, type WaitStrategy } from "./wait.js";
 
-const BUSY = 0x80000000;
-const DISCARD = 0x40000000;
-const LEN_MASK = 0x3fffffff;
-const HDR = 8;
+const BUSY = BPF_RINGBUF_BUSY_BIT;
+const DISCARD = BPF_RINGBUF_DISCARD_BIT;
+const LEN_MASK = 0x3fffffff; // the 30 bits left for the length
+const HDR = BPF_RINGBUF_HDR_SZ;
 const PROT_READ = 1;
 const PROT_WRITE = 2;
 const MAP_SHARED = 1;

@@ -1,12 +1,10 @@
 // Legacy tc (clsact + direct-action cls_bpf) attach that only ever removes its own filter.
+import { BPF_TC_EGRESS, BPF_TC_F_REPLACE, BPF_TC_INGRESS } from "./constants.js";
 import { check } from "./errors.js";
 import { BPF_TC_HOOK, BPF_TC_OPTS, Struct } from "./layouts.js";
 import { libbpf } from "./native.js";
 import type { BpfProgram } from "./program.js";
 
-const BPF_TC_INGRESS = 1;
-const BPF_TC_EGRESS = 2;
-const BPF_TC_F_REPLACE = 1;
 const EEXIST = 17;
 const ENOENT = 2;
 

@@ -1,14 +1,10 @@
 // TCX (kernel >= 6.6) through the low-level bpf_link_create: libbpf 1.1 has no tcx API.
+import { BPF_TCX_EGRESS, BPF_TCX_INGRESS } from "./constants.js";
 import { check, errnoError } from "./errors.js";
 import { track, untrack } from "./lifetime.js";
 import { libbpf, libc } from "./native.js";
 import type { BpfProgram } from "./program.js";
 import type { TcDirection } from "./tc.js";
-
-/** `BPF_TCX_INGRESS` / `BPF_TCX_EGRESS` attach types. */
-export const BPF_TCX_INGRESS = 46;
-/** See BPF_TCX_INGRESS. */
-export const BPF_TCX_EGRESS = 47;
 
 const attachType = (d: TcDirection) => (d === "egress" ? BPF_TCX_EGRESS : BPF_TCX_INGRESS);
 

@@ -51,13 +51,15 @@ export function sh(cmd: string, ...args: string[]): string {
   return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/** Create an UP dummy device with a name unique to this process; returns its name. */
-export function addDummy(tag: string): string {
-  const name = `lbt${tag}${process.pid % 100000}`.slice(0, 15);
-  spawnSync("ip", ["link", "del", name]);
-  sh("ip", "link", "add", name, "type", "dummy");
-  sh("ip", "link", "set", name, "up");
-  return name;
+/** Create an UP veth pair with names unique to this process; returns [device, peer]. */
+export function addVeth(tag: string): [string, string] {
+  const base = `lbt${tag}${process.pid % 100000}`.slice(0, 13);
+  const [a, b] = [`${base}a`, `${base}b`];
+  spawnSync("ip", ["link", "del", a]);
+  sh("ip", "link", "add", a, "type", "veth", "peer", "name", b);
+  sh("ip", "link", "set", a, "up");
+  sh("ip", "link", "set", b, "up");
+  return [a, b];
 }
 
 /** Delete a device (ignores a missing one). */

@@ -3,6 +3,7 @@
 // async: poll(2) on the map fd off-thread (koffi .async on Node, nonblocking FFI on Deno).
 // worker: a worker thread blocks in poll(2) and posts a message (the only off-thread option on Bun).
 import { Worker } from "node:worker_threads";
+import { POLLIN } from "./constants.js";
 import { InvalidArgumentError } from "./errors.js";
 import { ffi } from "./ffi/index.js";
 import { POLLFD } from "./layouts.js";
@@ -17,7 +18,6 @@ export interface Waiter {
   close(): void;
 }
 
-const POLLIN = 1;
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 /** Default per runtime: off-thread poll where FFI can do it, else a worker. */
