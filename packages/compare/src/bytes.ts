@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 
 /** Below this many bytes a JS loop beats the native compare's call overhead (tools/bench/src/compare-bench.ts). */
-const NATIVE_COMPARE_MIN = 48;
+const NATIVE_COMPARE_MIN = 96;
 
 /** True when a[ao, ao+n) equals b[bo, bo+n); both ranges must be in bounds. */
 export function rangesEqual(a: Uint8Array, ao: number, b: Uint8Array, bo: number, n: number): boolean {
