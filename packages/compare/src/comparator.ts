@@ -214,7 +214,9 @@ export class Comparator {
     if (primary) t.primaryIn++;
     else t.secondaryIn++;
     const held = primary ? t.heldPrimaryFrames : t.heldSecondaryFrames;
-    if (held >= this.options.maxQueueSize) {
+    // A secondary TCP segment without payload is never held (only its ack and flags are kept): no limit applies.
+    const holds = primary || info.cls !== FrameClass.Tcp || info.cmpEnd > info.cmpStart;
+    if (holds && held >= this.options.maxQueueSize) {
       this.core.drop(st, primary, frame, "queue-full");
       this.core.request("queue-full", st);
       return undefined;

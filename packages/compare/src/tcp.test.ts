@@ -262,3 +262,42 @@ test("checkpoint releases TCP in sequence order, drops the secondary and resets 
   cmp.pushSecondary(tcp(1009, "q"), 0);
   expect(rec.released.at(-1)).toBe(d);
 });
+
+test("secondary bytes are consumed once: they cannot vouch for a second primary range with the same bytes", () => {
+  const { cmp, rec } = rig();
+  const a = tcp(100, "abc");
+  const b = tcp(103, "abc");
+  cmp.pushSecondary(tcp(100, "abc"), 0);
+  cmp.pushPrimary(a, 0);
+  cmp.pushPrimary(b, 0);
+  expect(rec.released).toEqual([a]);
+  expect(cmp.counters().heldSecondaryFrames).toBe(0);
+  cmp.pushSecondary(tcp(103, "abc"), 0);
+  expect(rec.released).toEqual([a, b]);
+});
+
+test("secondary bytes at positions the primary skipped are dropped as stale, not compared elsewhere", () => {
+  const { cmp, rec } = rig();
+  const a = tcp(100, "abc");
+  const c = tcp(106, "ghi");
+  cmp.pushPrimary(a, 0);
+  cmp.pushPrimary(c, 0);
+  cmp.pushSecondary(tcp(100, "abc"), 0);
+  cmp.pushSecondary(tcp(103, "def"), 0);
+  expect(rec.released).toEqual([a]);
+  cmp.pushSecondary(tcp(106, "ghi"), 0);
+  expect(rec.released).toEqual([a, c]);
+  expect(rec.drops.map((d) => [d.side, d.cause])).toEqual([["secondary", "stale"]]);
+  expect(cmp.heldFrames).toBe(0);
+});
+
+test("a full secondary queue still takes pure ACKs (they are never held)", () => {
+  const { cmp, rec } = rig({ maxQueueSize: 1 });
+  const p = tcp(100, "abc", 9);
+  cmp.pushPrimary(p, 0);
+  cmp.pushSecondary(tcp(200, "zz", 1), 0);
+  cmp.pushSecondary(tcp(100, "abc", 1), 0);
+  expect(rec.drops.map((d) => d.cause)).toEqual(["queue-full"]);
+  cmp.pushSecondary(ctl(100, TcpFlag.ACK, 9), 0);
+  expect(rec.drops).toHaveLength(1);
+});
