@@ -9,6 +9,7 @@ let dir: { dir: string; remove: () => void };
 let server: QmpServer;
 let path: string;
 const clients: LineClient[] = [];
+let ticks = 0;
 
 async function client(negotiate = true): Promise<LineClient> {
   const c = negotiate ? await LineClient.negotiated(path) : await LineClient.connect(path);
@@ -32,6 +33,11 @@ beforeEach(async () => {
   });
   server.register("crashes", () => {
     throw new TypeError("boom");
+  });
+  ticks = 0;
+  server.register("tick", async () => {
+    await new Promise((r) => setImmediate(r));
+    return ++ticks;
   });
   server.register("slow", async () => {
     await new Promise((r) => setTimeout(r, 50));
@@ -129,6 +135,16 @@ describe("execute", () => {
     c.send(`${JSON.stringify({ execute: "slow", id: 1 })}\n${JSON.stringify({ execute: "echo", id: 2 })}\n`);
     expect((await c.next()).id).toBe(1);
     expect((await c.next()).id).toBe(2);
+  });
+
+  test("thousands of pipelined requests to an async handler are all answered, in order", async () => {
+    const c = await client();
+    const n = 1000; // well above the 256 at which reading pauses
+    let text = "";
+    for (let i = 0; i < n; i++) text += `${JSON.stringify({ execute: "tick", id: i })}\n`;
+    c.send(text);
+    for (let i = 0; i < n; i++) expect((await c.next()).id).toBe(i);
+    expect(ticks).toBe(n);
   });
 
   test("query-commands lists built-ins and registered commands; query-version", async () => {

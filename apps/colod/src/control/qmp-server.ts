@@ -43,6 +43,8 @@ interface Client {
   stream: JsonStream;
   negotiated: boolean;
   queue: Promise<void>;
+  /** Requests read but not yet answered. */
+  pending: number;
 }
 
 type Reply = Record<string, unknown>;
@@ -51,6 +53,8 @@ type Reply = Record<string, unknown>;
 const BUILTIN = new Set(["qmp_capabilities", "query-commands", "query-version"]);
 /** Output waiting for a client beyond which it is dropped: a client that never reads must not cost memory. */
 const MAX_CLIENT_BACKLOG = 4 * 1024 * 1024;
+/** Unanswered requests per client above which reading from it pauses (resumed below half of it). */
+const MAX_PENDING = 256;
 /** Longest unix socket path most kernels take (sun_path is 108 bytes with the NUL). */
 const MAX_SUN_PATH = 107;
 
@@ -146,7 +150,13 @@ export class QmpServer {
       sock.destroy();
       return;
     }
-    const client: Client = { sock, stream: new JsonStream(), negotiated: false, queue: Promise.resolve() };
+    const client: Client = {
+      sock,
+      stream: new JsonStream(),
+      negotiated: false,
+      queue: Promise.resolve(),
+      pending: 0,
+    };
     this.clients.add(client);
     sock.on("error", () => sock.destroy());
     sock.on("close", () => this.clients.delete(client));
@@ -158,12 +168,23 @@ export class QmpServer {
 
   private onData(client: Client, chunk: Buffer): void {
     for (const text of client.stream.push(chunk)) {
+      client.pending++;
       // Replies go out in request order even when a handler is async.
       client.queue = client.queue.then(async () => {
-        const reply = typeof text === "string" ? await this.handleText(client, text) : overflowReply();
-        this.send(client, reply);
+        try {
+          this.send(client, typeof text === "string" ? await this.handleText(client, text) : overflowReply());
+        } finally {
+          this.settled(client);
+        }
       });
     }
+    // A client pipelining faster than slow handlers answer is read no further until they catch up.
+    if (client.pending > MAX_PENDING) client.sock.pause();
+  }
+
+  private settled(client: Client): void {
+    client.pending--;
+    if (client.sock.isPaused() && client.pending <= MAX_PENDING / 2) client.sock.resume();
   }
 
   private async handleText(client: Client, text: string): Promise<Reply> {
