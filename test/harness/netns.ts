@@ -88,7 +88,7 @@ export function createTopology(opts: TopologyOptions = {}): Topology {
     sh("ip", ["link", "set", hostIf, "master", bridge, "up"]);
     sh("ip", ["link", "set", bridge, "up"]);
     sh("ip", ["netns", "exec", netns, "sysctl", "-q", "-w", `net.ipv6.conf.all.disable_ipv6=1`]);
-    sh("ip", ["-n", netns, "link", "set", outsideIf, "up"]);
+    sh("ip", ["-n", netns, "link", "set", outsideIf, "mtu", mtu, "up"]);
   } catch (e) {
     destroy();
     throw e;
@@ -109,8 +109,23 @@ export interface Recorder {
 async function startRecorder(netns: string, ifname: string, filter = ""): Promise<Recorder> {
   const dir = mkdtempSync(join(tmpdir(), "colod-rec-"));
   const file = join(dir, "out.pcap");
-  // --immediate-mode: with TPACKET_V3 blocks, frames still in an unretired block are lost on SIGINT.
-  const tcpdump = ["tcpdump", "-i", ifname, "-n", "-U", "--immediate-mode", "-w", file];
+  // --immediate-mode: with TPACKET_V3 blocks, frames still in an unretired block are lost on SIGINT. It
+  // falls back to fixed slots of snaplen bytes, so snaplen is cut to a jumbo frame and the buffer raised
+  // (32 MiB) or a burst of a few hundred frames overflows the default 2 MiB ring.
+  const tcpdump = [
+    "tcpdump",
+    "-i",
+    ifname,
+    "-n",
+    "-U",
+    "--immediate-mode",
+    "-s",
+    "9300",
+    "-B",
+    "32768",
+    "-w",
+    file,
+  ];
   const args = ["netns", "exec", netns, ...tcpdump, ...filter.split(" ")];
   const proc = spawn("ip", args.filter(Boolean), { stdio: ["ignore", "ignore", "pipe"] });
   const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
