@@ -113,6 +113,26 @@ test.each(strategies)(
   },
 );
 
+test("run() drains as records arrive until aborted", async () => {
+  const { obj, send } = setup();
+  using ring = new RingBuffer(obj.map("rb"));
+  const ac = new AbortController();
+  let got = 0;
+  const done = ring.run(
+    () => {
+      if (++got === 30) ac.abort();
+    },
+    { signal: ac.signal, timeoutMs: 20 },
+  );
+  for (let i = 0; i < 3; i++) {
+    await new Promise((ok) => setTimeout(ok, 10));
+    send(frameOf(20, i), 10);
+  }
+  await done;
+  expect(got).toBe(30);
+  obj.close();
+});
+
 test("default wait strategy per runtime", () => {
   expect(defaultStrategy()).toBe(ffi.runtime === "bun" ? "worker" : "async");
 });

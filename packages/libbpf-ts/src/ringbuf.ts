@@ -130,9 +130,10 @@ export class RingBuffer {
         const len = this.#len(off) >>> 0;
         if (len & BUSY) break;
         const size = len & LEN_MASK;
-        done += (size + HDR + 7) & ~7;
+        const total = (size + HDR + 7) & ~7;
+        done += total;
         const at = off + HDR;
-        off = (off + ((size + HDR + 7) & ~7)) & this.#mask;
+        off = (off + total) & this.#mask;
         if (len & DISCARD) continue;
         n++;
         if (handler(this.#data, at, size, this.#view) === false) break;
@@ -145,13 +146,41 @@ export class RingBuffer {
 
   /** Copy the next record into `dst` (truncating); returns its full length, or -1 if none is ready. */
   readInto(dst: Uint8Array): number {
+    if (this.#prod === null) throw new StateError("RingBuffer is closed");
+    const avail = Number(this.#producer() - this.#pos);
+    let done = 0;
     let got = -1;
-    this.drain((data, at, len) => {
-      dst.set(data.subarray(at, at + Math.min(len, dst.byteLength)));
-      got = len;
-      return false;
-    }, 1);
+    let off = Number(this.#pos & BigInt(this.#mask));
+    while (done < avail && got < 0) {
+      const len = this.#len(off) >>> 0;
+      if (len & BUSY) break;
+      const size = len & LEN_MASK;
+      const total = (size + HDR + 7) & ~7;
+      done += total;
+      if (!(len & DISCARD)) {
+        const at = off + HDR;
+        dst.set(this.#data.subarray(at, at + Math.min(size, dst.byteLength)));
+        got = size;
+      }
+      off = (off + total) & this.#mask;
+    }
+    if (done > 0) this.#publish(done);
     return got;
+  }
+
+  /**
+   * Wait and drain until `signal` aborts: `handler` runs for every record, batches of at most `max`.
+   * Resolves when aborted or the ring is closed; rejects if `handler` throws.
+   */
+  async run(
+    handler: RecordHandler,
+    o: { signal?: AbortSignal; timeoutMs?: number; max?: number } = {},
+  ): Promise<void> {
+    const timeout = o.timeoutMs ?? 100;
+    while (!o.signal?.aborted && this.#prod !== null) {
+      if (this.drain(handler, o.max) === 0) await this.wait(timeout);
+      else await Promise.resolve(); // let other tasks in between batches
+    }
   }
 
   #publish(bytes: number): void {
