@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -292,6 +293,26 @@ describe("socket file", () => {
     await expect(third.listen()).rejects.toMatchObject({ code: "ERR_CONTROL_SOCKET" });
     expect(statSync(file).isFile()).toBe(true);
   });
+
+  test.skipIf(spawnSync("python3", ["--version"]).status !== 0)(
+    "a stale socket left by a dead process is replaced",
+    async () => {
+      const stale = join(dir.dir, "stale.qmp");
+      const py = spawnSync("python3", [
+        "-c",
+        `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(stale)})`,
+      ]);
+      expect(py.status).toBe(0);
+      expect(statSync(stale).isSocket()).toBe(true);
+      const s2 = new QmpServer({ path: stale });
+      await s2.listen();
+      const c = await LineClient.negotiated(stale);
+      expect(await c.execute("query-version")).toHaveProperty("return");
+      c.close();
+      await s2.close();
+      expect(existsSync(stale)).toBe(false);
+    },
+  );
 
   test("several clients at once each get their own replies", async () => {
     const cs = await Promise.all(Array.from({ length: 8 }, () => client()));

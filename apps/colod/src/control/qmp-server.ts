@@ -1,20 +1,14 @@
 // A QMP-speaking control socket: QEMU's greeting, capabilities negotiation, execute/return/error with the
 // same error classes and wording, and events broadcast to every negotiated client, so QEMU tooling
 // (qmp-shell, python qemu.qmp, libvirt-style JSON lines) can drive colod.
-import { Buffer } from "node:buffer";
-import { chmodSync, lstatSync, renameSync, unlinkSync } from "node:fs";
-import { connect, createServer, type Server, type Socket } from "node:net";
-import { basename, dirname, join } from "node:path";
+import { unlinkSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "../obs/log.js";
 import { safeStringify } from "../obs/safe-json.js";
 import { type ArgsSchema, checkArgs, isPlainObject } from "./args.js";
-import {
-  CommandRegistrationError,
-  ControlSocketError,
-  QmpCommandError,
-  type QmpErrorClass,
-} from "./errors.js";
+import { CommandRegistrationError, QmpCommandError, type QmpErrorClass } from "./errors.js";
 import { JsonStream } from "./json-stream.js";
+import { listenUnix } from "./unix-socket.js";
 
 /** Handles one command; its result (undefined means `{}`) is the `return` member of the reply. */
 export type QmpHandler = (args: Record<string, unknown>) => unknown;
@@ -55,8 +49,6 @@ const BUILTIN = new Set(["qmp_capabilities", "query-commands", "query-version"])
 const MAX_CLIENT_BACKLOG = 4 * 1024 * 1024;
 /** Unanswered requests per client above which reading from it pauses (resumed below half of it). */
 const MAX_PENDING = 256;
-/** Longest unix socket path most kernels take (sun_path is 108 bytes with the NUL). */
-const MAX_SUN_PATH = 107;
 
 /** The QMP server. Register commands, `listen()`, then `emit()` events. */
 export class QmpServer {
@@ -95,25 +87,9 @@ export class QmpServer {
 
   /** Creates the socket (mode set before it becomes visible at `path`) and starts accepting. */
   async listen(): Promise<void> {
-    const path = this.options.path;
-    await removeStaleSocket(path);
     const server = createServer((sock) => this.accept(sock));
-    // Bind under a temporary name, chmod, then rename: nobody can connect while the mode is still the umask's.
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}`);
-    const bindPath = Buffer.byteLength(tmp) <= MAX_SUN_PATH ? tmp : path;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", (err) =>
-        reject(new ControlSocketError(path, `cannot listen (${errText(err)})`, err)),
-      );
-      server.listen(bindPath, () => resolve());
-    });
-    try {
-      chmodSync(bindPath, this.mode);
-      if (bindPath !== path) renameSync(bindPath, path);
-    } catch (err) {
-      server.close();
-      throw new ControlSocketError(path, `cannot set mode or move into place (${errText(err)})`, err);
-    }
+    await listenUnix(server, this.options.path, this.mode);
+    server.on("error", (err) => this.options.logger?.error("control.error", { path: this.path, error: err }));
     this.server = server;
   }
 
@@ -300,35 +276,4 @@ function errText(err: unknown): string {
 function parseVersion(text: string) {
   const [major = 0, minor = 0, micro = 0] = text.split(/[.+-]/).map((p) => Number.parseInt(p, 10) || 0);
   return { major, minor, micro, text };
-}
-
-/** Removes a socket file nobody listens on; refuses to touch a live socket or a non-socket file. */
-async function removeStaleSocket(path: string): Promise<void> {
-  let isSocket: boolean;
-  try {
-    isSocket = lstatSync(path).isSocket();
-  } catch {
-    return; // nothing there
-  }
-  if (!isSocket)
-    throw new ControlSocketError(path, "exists and is not a socket; remove it or choose another path");
-  if (await isListening(path)) {
-    throw new ControlSocketError(path, "another process is listening on it (is another colod running?)");
-  }
-  try {
-    unlinkSync(path);
-  } catch (err) {
-    throw new ControlSocketError(path, `cannot remove the stale socket (${errText(err)})`, err);
-  }
-}
-
-function isListening(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
 }
