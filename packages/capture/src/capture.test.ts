@@ -157,6 +157,51 @@ describe.skipIf(skip)("tap capture on real devices", () => {
     }
   });
 
+  test("ring full: frames are still dropped (fail closed) and every one is counted", async () => {
+    const cap = await openTapCapture({ ifname: topo.taps[0]!, role: "primary", ringBytes: 4096 });
+    try {
+      const rec = await topo.record("udp");
+      await primary.send(udpFrames(20, 1000));
+      expect(await rec.stop()).toEqual([]);
+      const s = cap.stats();
+      expect(s.ringfull).toBeGreaterThan(0);
+      expect(s.captured + s.ringfull).toBe(20);
+      expect(s.dropped).toBe(20);
+      let n = 0;
+      cap.source.drain(() => void n++);
+      expect(n).toBe(s.captured);
+    } finally {
+      cap.close();
+    }
+  });
+
+  test("legacy tc attach captures the same way, and close() removes its filter", async () => {
+    const { got, onFrame } = collector();
+    const cap = await openTapCapture({
+      ifname: topo.taps[0]!,
+      role: "primary",
+      ringBytes: RING,
+      attach: "tc",
+      onFrame,
+    });
+    try {
+      expect(cap.attachKind).toBe("tc");
+      const rec = await topo.record("udp");
+      const frames = udpFrames(3);
+      await primary.send(frames);
+      await until(() => got.length >= 3);
+      expect(await rec.stop()).toEqual([]);
+      expect(got.map((g) => Buffer.from(g.frame).toString("hex"))).toEqual(
+        frames.map((f) => Buffer.from(f).toString("hex")),
+      );
+    } finally {
+      cap.close();
+    }
+    const rec = await topo.record("udp");
+    await primary.send(udpFrames(2));
+    expect((await rec.stop()).length).toBe(2);
+  });
+
   test("a missing interface gives InterfaceNotFoundError naming it", async () => {
     const err = await openTapCapture({ ifname: "nosuchtap0", role: "primary" }).catch((e) => e);
     expect(err).toBeInstanceOf(InterfaceNotFoundError);

@@ -1,7 +1,14 @@
-// Child process of failopen.test.ts: captures a tap as primary, says so, then waits to be killed.
+// Child process of failopen.test.ts and preflight.test.ts: captures a tap as primary and says so, then waits
+// to be killed; if opening fails it prints the error's code and message and exits 1.
 import { openTapCapture } from "./capture.js";
+import type { CaptureError } from "./errors.js";
 
 const ifname = process.argv[process.argv.length - 1]!;
-const cap = await openTapCapture({ ifname, role: "primary", ringBytes: 1 << 20, onFrame: () => {} });
-console.log(`attached ${cap.attachKind} ${process.pid}`);
-setInterval(() => {}, 1 << 30);
+try {
+  const cap = await openTapCapture({ ifname, role: "primary", ringBytes: 1 << 20, onFrame: () => {} });
+  console.log(`attached ${cap.attachKind} ${process.pid}`);
+  setInterval(() => {}, 1 << 30);
+} catch (e) {
+  console.log(`error ${(e as CaptureError).code} ${(e as Error).message}`);
+  process.exit(1);
+}
