@@ -179,7 +179,9 @@ describe("colod under faults", () => {
     let srv = await serve();
     closers.push(
       () => srv.close(),
-      () => accepted.forEach((s) => s.destroy()),
+      () => {
+        for (const s of accepted) s.destroy();
+      },
     );
     const colod = await startColod(
       [
