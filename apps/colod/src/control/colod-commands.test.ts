@@ -1,8 +1,11 @@
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { ColodCounters } from "../obs/counters.js";
 import { LatencyHistogram } from "../obs/latency.js";
+import { DivergencePcap } from "../obs/pcap.js";
 import { type ColodControlApi, emitCheckpointRequest, registerColodCommands } from "./colod-commands.js";
+import { QmpCommandError } from "./errors.js";
 import { matchesPassthrough, type PassthroughEntry, type PassthroughRule } from "./passthrough.js";
 import { LineClient, tempDir } from "./qmp-client.fixtures.js";
 import { QmpServer } from "./qmp-server.js";
@@ -50,6 +53,19 @@ class FakeDaemon implements ColodControlApi {
   }
   passthroughList(): PassthroughEntry[] {
     return [...this.rules].map(([id, rule]) => ({ id, rule }));
+  }
+  pcap: DivergencePcap | undefined;
+  pcapStart(file: string, maxPairs?: number) {
+    if (this.pcap) throw new QmpCommandError(`A capture to ${this.pcap.path} is running; stop it first`);
+    this.pcap = new DivergencePcap({ path: file, maxPairs });
+    return {};
+  }
+  async pcapStop() {
+    const p = this.pcap;
+    if (!p) throw new QmpCommandError("No capture is running");
+    this.pcap = undefined;
+    await p.close();
+    return { file: p.path, pairs: p.pairs, skipped: p.skipped };
   }
 }
 
@@ -189,6 +205,38 @@ describe("colod commands", () => {
       expect((await client.next()).data).toEqual({ reason: "timeout" });
     }
     other.close();
+  });
+});
+
+describe("run-time pcap", () => {
+  test("colod-pcap-start and colod-pcap-stop drive a real capture; bad paths are command errors", async () => {
+    const file = join(dir.dir, "live.pcap");
+    expect(await c.execute("colod-pcap-start", { file, "max-pairs": 1 })).toEqual({ return: {} });
+    expect((await c.execute("colod-pcap-start", { file })).error.desc).toMatch(/is running; stop it first/);
+    const frame = new Uint8Array(60).fill(7);
+    daemon.pcap?.writePair({ primary: frame, secondary: frame });
+    daemon.pcap?.writePair({ primary: frame, secondary: frame });
+    expect(await c.execute("colod-pcap-stop")).toEqual({ return: { file, pairs: 1, skipped: 1 } });
+    expect(statSync(file).size).toBe(24 + 2 * (16 + 60));
+    const bad = await c.execute("colod-pcap-start", { file: join(dir.dir, "missing", "x.pcap") });
+    expect(bad.error.class).toBe("GenericError");
+    expect(bad.error.desc).toMatch(/missing\/x\.pcap/);
+    expect((await c.execute("colod-pcap-start", {})).error.desc).toBe("Parameter 'file' is missing");
+  });
+
+  test("are not registered when the daemon does not offer them", async () => {
+    const bare = new QmpServer({ path: join(dir.dir, "bare") });
+    const none = () => [];
+    registerColodCommands(bare, {
+      status: () => ({ version: "0", state: "running", uptime: 0 }),
+      counters: none,
+      checkpoint: none,
+      passthroughAdd: () => 1,
+      passthroughDel: () => false,
+      passthroughList: none,
+    });
+    expect(bare.commandNames()).not.toContain("colod-pcap-start");
+    expect(server.commandNames()).toEqual(expect.arrayContaining(["colod-pcap-start", "colod-pcap-stop"]));
   });
 });
 

@@ -31,6 +31,11 @@ export interface ColodControlApi {
   passthroughDel(id: number): boolean | Promise<boolean>;
   /** The rules in force. */
   passthroughList(): readonly PassthroughEntry[] | Promise<readonly PassthroughEntry[]>;
+  /** Optional: starts writing diverging pairs to a pcap file at run time (colod-pcap-start exists only
+   * when the daemon offers this). Throwing (e.g. PcapWriteError) becomes the command's error. */
+  pcapStart?(file: string, maxPairs?: number): unknown;
+  /** Optional: stops the run-time capture and returns e.g. `{ pairs, skipped }`. */
+  pcapStop?(): unknown;
 }
 
 /** The connection a checkpoint request concerns (addresses dotted, protocol by number). */
@@ -65,7 +70,8 @@ const flowSchema: ArgsSchema = {
 };
 const instanceSchema: ArgsSchema = { instance: { type: "str", optional: true } };
 
-/** Registers query-colod-status, query-colod-counters, colod-checkpoint and colod-passthrough-add|del|list. */
+/** Registers query-colod-status, query-colod-counters, colod-checkpoint, colod-passthrough-add|del|list and,
+ * when the API offers them, colod-pcap-start|stop. */
 export function registerColodCommands(server: QmpServer, api: ColodControlApi): void {
   server.register("query-colod-status", () => api.status(), {});
   server.register(
@@ -91,6 +97,20 @@ export function registerColodCommands(server: QmpServer, api: ColodControlApi): 
     async () => (await api.passthroughList()).map((e) => ({ id: e.id, ...formatFlowSpec(e.rule) })),
     {},
   );
+  registerPcapCommands(server, api);
+}
+
+function registerPcapCommands(server: QmpServer, api: ColodControlApi): void {
+  const { pcapStart, pcapStop } = api;
+  if (pcapStart) {
+    const schema: ArgsSchema = { file: { type: "str" }, "max-pairs": { type: "int", optional: true } };
+    server.register(
+      "colod-pcap-start",
+      (args) => pcapStart.call(api, args.file as string, args["max-pairs"] as number | undefined),
+      schema,
+    );
+  }
+  if (pcapStop) server.register("colod-pcap-stop", () => pcapStop.call(api), {});
 }
 
 /** Sends COLOD_CHECKPOINT_REQUEST to every negotiated client. */
