@@ -31,8 +31,17 @@ export interface ConnTableOptions<S> {
 export const DEFAULT_CONN_CAPACITY = 16384;
 /** Upper bound on capacity: keeps every index array well under 2^31 bytes. */
 export const MAX_CONN_CAPACITY = 1 << 24;
-/** Words per stored key: src, dst, ports (src << 16 | dst), proto. */
-const KEY_WORDS = 4;
+/**
+ * Each entry is one 32-byte record in a shared Int32Array: hash, the key (src, dst, ports = srcPort << 16
+ * | dstPort, proto) and its LRU links, so a hit touches one cache line for itself plus its LRU neighbours.
+ */
+const REC = 8;
+const R_HASH = 0;
+const R_SRC = 1;
+const R_DST = 2;
+const R_PORTS = 3;
+const R_PROTO = 4;
+const R_LRU = 5;
 
 class Entry<S> implements Conn<S> {
   state: S = undefined as S;
@@ -67,8 +76,7 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
   readonly #mask: number;
   /** Hash slots: entry index + 1, 0 = empty. */
   readonly #slots: Int32Array;
-  readonly #keys: Int32Array;
-  readonly #hashes: Int32Array;
+  readonly #rec: Int32Array;
   readonly #conns: (Entry<S> | undefined)[];
   readonly #lru: IndexList;
   readonly #order: IndexList;
@@ -91,11 +99,10 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
     this.#opts = opts;
     this.#mask = nextPow2(cap * 2) - 1;
     this.#slots = new Int32Array(this.#mask + 1);
-    this.#keys = new Int32Array(cap * KEY_WORDS);
-    this.#hashes = new Int32Array(cap);
+    this.#rec = new Int32Array(cap * REC);
     this.#conns = new Array<Entry<S> | undefined>(cap).fill(undefined);
-    this.#lru = new IndexList(cap);
-    this.#order = new IndexList(cap);
+    this.#lru = new IndexList(this.#rec, REC, R_LRU);
+    this.#order = new IndexList(new Int32Array(cap * 2));
     this.#free = new Int32Array(cap);
     this.#resetFree();
   }
@@ -158,7 +165,7 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
 
   /** Removes every connection (onEvict is not called: the caller owns what it clears). */
   clear(): void {
-    for (let i = this.#order.head; i >= 0; i = this.#order.next[i]!) this.#conns[i]!.slot = -1;
+    for (let i = this.#order.head; i >= 0; i = this.#order.next(i)) this.#conns[i]!.slot = -1;
     this.#slots.fill(0);
     this.#conns.fill(undefined);
     this.#lru.clear();
@@ -174,7 +181,7 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
   forEach(cb: (conn: Conn<S>) => void): void {
     let i = this.#order.head;
     while (i >= 0) {
-      const next = this.#order.next[i]!;
+      const next = this.#order.next(i);
       const e = this.#conns[i]!;
       cb(e);
       i = this.#after(i, e, next);
@@ -185,7 +192,7 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
   *[Symbol.iterator](): IterableIterator<Conn<S>> {
     let i = this.#order.head;
     while (i >= 0) {
-      const next = this.#order.next[i]!;
+      const next = this.#order.next(i);
       const e = this.#conns[i]!;
       yield e;
       i = this.#after(i, e, next);
@@ -194,27 +201,26 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
 
   /** Where a walk goes after visiting entry e at i: its current successor, or the saved one if e is gone. */
   #after(i: number, e: Entry<S>, savedNext: number): number {
-    return this.#conns[i] === e ? this.#order.next[i]! : savedNext;
+    return this.#conns[i] === e ? this.#order.next(i) : savedNext;
   }
 
   /** Entry index of `h`'s key, or -1 - (empty slot position) when absent. */
   #find(h: number, proto: number, src: number, dst: number, ports: number): number {
     const slots = this.#slots;
-    const keys = this.#keys;
+    const rec = this.#rec;
     const mask = this.#mask;
     for (let p = h & mask; ; p = (p + 1) & mask) {
       const s = slots[p]!;
       if (s === 0) return -1 - p;
-      const i = s - 1;
-      const k = i * KEY_WORDS;
+      const r = (s - 1) * REC;
       if (
-        this.#hashes[i] === h &&
-        keys[k] === src &&
-        keys[k + 1] === dst &&
-        keys[k + 2] === ports &&
-        keys[k + 3] === proto
+        rec[r + R_HASH] === h &&
+        rec[r + R_SRC] === src &&
+        rec[r + R_DST] === dst &&
+        rec[r + R_PORTS] === ports &&
+        rec[r + R_PROTO] === proto
       ) {
-        return i;
+        return s - 1;
       }
     }
   }
@@ -224,12 +230,12 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
     const e = new Entry<S>(this.#nextId++, proto, src >>> 0, dst >>> 0, sp, dp, i);
     e.state = this.#opts.init(e); // before claiming the slot, so a throwing init leaves the table intact
     this.#freeTop--;
-    const k = i * KEY_WORDS;
-    this.#keys[k] = src;
-    this.#keys[k + 1] = dst;
-    this.#keys[k + 2] = (sp << 16) | dp;
-    this.#keys[k + 3] = proto;
-    this.#hashes[i] = h;
+    const r = i * REC;
+    this.#rec[r + R_HASH] = h;
+    this.#rec[r + R_SRC] = src;
+    this.#rec[r + R_DST] = dst;
+    this.#rec[r + R_PORTS] = (sp << 16) | dp;
+    this.#rec[r + R_PROTO] = proto;
     this.#slots[pos] = i + 1;
     this.#conns[i] = e;
     this.#lru.push(i);
@@ -241,7 +247,7 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
   /** Evicts the least recently used idle connection; false when every connection is busy. */
   #evictOne(): boolean {
     const { isIdle, onEvict } = this.#opts;
-    for (let i = this.#lru.head; i >= 0; i = this.#lru.next[i]!) {
+    for (let i = this.#lru.head; i >= 0; i = this.#lru.next(i)) {
       const e = this.#conns[i]!;
       if (!isIdle(e.state)) continue;
       this.#remove(i);
@@ -270,10 +276,11 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
   #unslot(i: number): void {
     const slots = this.#slots;
     const mask = this.#mask;
-    let hole = this.#hashes[i]! & mask;
+    const rec = this.#rec;
+    let hole = rec[i * REC + R_HASH]! & mask;
     while (slots[hole] !== i + 1) hole = (hole + 1) & mask;
     for (let j = (hole + 1) & mask; slots[j] !== 0; j = (j + 1) & mask) {
-      const home = this.#hashes[slots[j]! - 1]! & mask;
+      const home = rec[(slots[j]! - 1) * REC + R_HASH]! & mask;
       // The entry at j may move into the hole only if its home is not cyclically within (hole, j].
       if (((j - home) & mask) >= ((j - hole) & mask)) {
         slots[hole] = slots[j]!;
