@@ -44,7 +44,7 @@ int xdp_rec(struct xdp_md *ctx)
 {
 	__u32 zero = 0;
 	__u8 *buf = bpf_map_lookup_elem(&scratch, &zero);
-	__u64 len = ctx->data_end - ctx->data;
+	__u64 len = bpf_xdp_get_buff_len(ctx); /* a scalar: data_end - data is pointer arithmetic needing CAP_PERFMON */
 	__u8 *data = (void *)(long)ctx->data;
 
 	if (!buf)
