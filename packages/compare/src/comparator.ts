@@ -145,7 +145,7 @@ export class Comparator {
 
   /** Bytes held right now, both sides. */
   get heldBytes(): number {
-    return this.core.total.heldBytes;
+    return this.core.total.heldPrimaryBytes + this.core.total.heldSecondaryBytes;
   }
 
   /** Release latency (primary arrival to release) histogram (a copy). */

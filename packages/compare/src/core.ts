@@ -25,12 +25,14 @@ export class Core {
     if (primary) {
       st.tally.heldPrimaryFrames++;
       this.total.heldPrimaryFrames++;
+      st.tally.heldPrimaryBytes += n;
+      this.total.heldPrimaryBytes += n;
     } else {
       st.tally.heldSecondaryFrames++;
       this.total.heldSecondaryFrames++;
+      st.tally.heldSecondaryBytes += n;
+      this.total.heldSecondaryBytes += n;
     }
-    st.tally.heldBytes += n;
-    this.total.heldBytes += n;
   }
 
   private unhold(st: ConnState, h: Held, primary: boolean): void {
@@ -38,12 +40,14 @@ export class Core {
     if (primary) {
       st.tally.heldPrimaryFrames--;
       this.total.heldPrimaryFrames--;
+      st.tally.heldPrimaryBytes -= n;
+      this.total.heldPrimaryBytes -= n;
     } else {
       st.tally.heldSecondaryFrames--;
       this.total.heldSecondaryFrames--;
+      st.tally.heldSecondaryBytes -= n;
+      this.total.heldSecondaryBytes -= n;
     }
-    st.tally.heldBytes -= n;
-    this.total.heldBytes -= n;
   }
 
   /** Releases a held primary frame (already removed from its queue). */

@@ -54,6 +54,8 @@ export interface CounterSnapshot {
   heldBytes: number;
   heldPrimaryFrames: number;
   heldSecondaryFrames: number;
+  heldPrimaryBytes: number;
+  heldSecondaryBytes: number;
 }
 
 /** Totals of the whole engine. */
@@ -82,7 +84,8 @@ export class Tally {
   secondaryDrops = 0;
   heldPrimaryFrames = 0;
   heldSecondaryFrames = 0;
-  heldBytes = 0;
+  heldPrimaryBytes = 0;
+  heldSecondaryBytes = 0;
   readonly drops = new Float64Array(DROP_CAUSES.length);
   readonly requests = new Float64Array(CHECKPOINT_REASONS.length);
 
@@ -114,9 +117,11 @@ export class Tally {
       primaryDrops: this.primaryDrops,
       secondaryDrops: this.secondaryDrops,
       heldFrames: this.heldPrimaryFrames + this.heldSecondaryFrames,
-      heldBytes: this.heldBytes,
+      heldBytes: this.heldPrimaryBytes + this.heldSecondaryBytes,
       heldPrimaryFrames: this.heldPrimaryFrames,
       heldSecondaryFrames: this.heldSecondaryFrames,
+      heldPrimaryBytes: this.heldPrimaryBytes,
+      heldSecondaryBytes: this.heldSecondaryBytes,
     };
   }
 }
