@@ -41,6 +41,8 @@ export abstract class SocketChannel extends EventEmitter implements Channel {
   #flushWaiters: Waiter[] = [];
   #readyWaiters: Waiter[] = [];
   #everConnected = false;
+  /** Set when no further connection will come; flush() and ready() fail with it at once. */
+  #gaveUp: WireError | undefined;
 
   constructor(opts: SocketChannelOptions) {
     super();
@@ -104,12 +106,14 @@ export abstract class SocketChannel extends EventEmitter implements Channel {
   flush(): Promise<void> {
     if (this.buffered === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new ChannelClosedError(this.label));
+    if (this.#gaveUp !== undefined) return Promise.reject(this.#gaveUp);
     return new Promise((resolve, reject) => this.#flushWaiters.push({ resolve, reject }));
   }
 
   ready(): Promise<void> {
     if (this.#everConnected) return Promise.resolve();
     if (this.closed) return Promise.reject(new ChannelClosedError(this.label));
+    if (this.#gaveUp !== undefined) return Promise.reject(this.#gaveUp);
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
@@ -179,6 +183,13 @@ export abstract class SocketChannel extends EventEmitter implements Channel {
     this.#settle(this.#readyWaiters, err);
   }
 
+  /** No connection will come (client without reconnect): ready() and flush() callers must not wait forever. */
+  protected failPending(err: WireError): void {
+    this.#gaveUp = err;
+    this.#settle(this.#readyWaiters, err);
+    this.#settle(this.#flushWaiters, err);
+  }
+
   #decoder(): FrameDecoder {
     return new FrameDecoder({
       vnetHdr: this.opts.vnetHdr,
@@ -239,7 +250,8 @@ export abstract class SocketChannel extends EventEmitter implements Channel {
 
   #pump(): void {
     const socket = this.#socket;
-    if (socket === undefined) return;
+    // A destroyed socket whose close has not fired yet: keep the frames queued for the next connection.
+    if (socket === undefined || socket.destroyed) return;
     const gen = this.#gen;
     while (!this.#blocked) {
       const lease = this.#queue.take();
@@ -253,11 +265,12 @@ export abstract class SocketChannel extends EventEmitter implements Channel {
   }
 
   #written(gen: number, lease: Lease, err: Error | null | undefined): void {
-    if (gen !== this.#gen) return;
+    // A failed write stays in flight: the socket is dying, and its close counts these frames as unconfirmed.
+    // Its block is never reused, since the dying socket may still reference it.
+    if (gen !== this.#gen || err) return;
     this.#inflight -= lease.bytes.length;
     this.#inflightFrames -= lease.frames;
-    // A failed write may still be referenced by the dying socket: never reuse its block.
-    if (!err) this.#queue.release(lease);
+    this.#queue.release(lease);
     this.#afterProgress();
   }
 

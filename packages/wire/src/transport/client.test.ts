@@ -164,3 +164,16 @@ test("close() stops reconnecting and rejects pending flush() and ready()", async
   expect(c.count("reconnecting")).toBe(n);
   expect(() => ch.write(payload(2), 0)).toThrow(expect.objectContaining({ code: "ERR_WIRE_CHANNEL_CLOSED" }));
 });
+
+test("without reconnect, flush() of frames that can no longer go anywhere rejects instead of hanging", async () => {
+  const path = sockPath("gone.sock");
+  const l = await listen(path);
+  const { ch } = client(`unix:${path}`);
+  await ch.ready();
+  await waitFor(() => l.sockets.length === 1, "accept");
+  l.sockets[0]!.destroy();
+  await waitFor(() => !ch.connected, "disconnect");
+  ch.write(payload(1), 0);
+  await expect(ch.flush()).rejects.toMatchObject({ code: "ERR_WIRE_CONNECT" });
+  expect(ch.stats.buffered).toBe(64); // still queued, counted, not dropped
+});

@@ -27,7 +27,9 @@ export class ClientChannel extends SocketChannel {
   }
 
   protected disconnected(): void {
-    this.#retry(undefined);
+    if (this.#delayMs > 0) this.#retry(undefined);
+    else
+      this.failPending(new ConnectError(this.label, "disconnected and reconnect is off; frames stay queued"));
   }
 
   #connect(): void {
@@ -61,7 +63,7 @@ export class ClientChannel extends SocketChannel {
       return;
     }
     this.emitError(err);
-    this.failReady(err);
+    this.failPending(err);
   }
 
   #retry(error: WireError | undefined): void {

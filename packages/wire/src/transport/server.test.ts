@@ -276,3 +276,16 @@ test("tap endpoints are rejected with an EndpointError", () => {
 function seq(p: Uint8Array): number {
   return new DataView(p.buffer, p.byteOffset).getUint32(0);
 }
+
+test("close() right after open leaves no socket file and rejects listening", async () => {
+  const path = sockPath("quick.sock");
+  const ch = openChannel({
+    endpoint: parseEndpoint(`unix:${path},server=on`),
+    name: "outdev",
+    vnetHdr: false,
+  });
+  await ch.close();
+  await expect(ch.listening).rejects.toMatchObject({ code: "ERR_WIRE_CHANNEL_CLOSED" });
+  await sleep(20);
+  expect(existsSync(path)).toBe(false);
+});

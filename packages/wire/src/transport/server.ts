@@ -2,7 +2,7 @@
 import { lstatSync, unlinkSync } from "node:fs";
 import { type AddressInfo, createConnection, createServer, type Server, type Socket } from "node:net";
 import { SocketChannel } from "./channel.js";
-import { ListenError } from "./errors.js";
+import { ChannelClosedError, ListenError } from "./errors.js";
 import type { SocketChannelOptions } from "./types.js";
 
 /** A listening channel: frames flow with whichever single peer is connected. */
@@ -54,6 +54,7 @@ export class ServerChannel extends SocketChannel {
     const ep = this.opts.endpoint;
     try {
       if (ep.kind === "unix") await clearStaleSocket(this.label, ep.path);
+      if (this.closed) throw new ChannelClosedError(this.label);
       await new Promise<void>((resolve, reject) => {
         this.#server.once("error", reject);
         const done = () => {
@@ -64,10 +65,17 @@ export class ServerChannel extends SocketChannel {
         else this.#server.listen(ep.port, ep.host === "" ? undefined : ep.host, done);
       });
     } catch (e) {
+      if (e instanceof ChannelClosedError) throw e;
       const err = e instanceof ListenError ? e : new ListenError(this.label, (e as Error).message, e);
       this.emitError(err);
       this.failReady(err);
       throw err;
+    }
+    if (this.closed) {
+      // close() ran while binding: undo the bind it could not see.
+      this.#server.close();
+      if (ep.kind === "unix") removeSocketFile(ep.path);
+      throw new ChannelClosedError(this.label);
     }
     if (ep.kind === "unix") this.#boundPath = ep.path;
     this.#server.on("error", (e) => this.emitError(new ListenError(this.label, e.message, e)));
