@@ -7,7 +7,7 @@ import type { Logger } from "../obs/log.js";
 import { safeStringify } from "../obs/safe-json.js";
 import { type ArgsSchema, checkArgs, isPlainObject } from "./args.js";
 import { CommandRegistrationError, QmpCommandError, type QmpErrorClass } from "./errors.js";
-import { JsonStream } from "./json-stream.js";
+import { JsonStream, MAX_JSON_TEXT } from "./json-stream.js";
 import { listenUnix } from "./unix-socket.js";
 
 /** Handles one command; its result (undefined means `{}`) is the `return` member of the reply. */
@@ -261,7 +261,7 @@ function errorReply(cls: QmpErrorClass, desc: string): Reply {
 }
 
 function overflowReply(): Reply {
-  return errorReply("GenericError", `JSON parse error, input longer than ${1024 * 1024} bytes was discarded`);
+  return errorReply("GenericError", `JSON parse error, input longer than ${MAX_JSON_TEXT} characters was discarded`);
 }
 
 function parseErrorText(text: string, err: unknown): string {

@@ -114,6 +114,23 @@ describe("Logger", () => {
     expect(got[5].i).toBe(10);
   });
 
+  test("children are limited separately and their summaries carry their fields", () => {
+    const m = memory();
+    const log = createLogger({ sink: m.sink, maxPerWindow: 1, now: () => 5000 });
+    const a = log.child({ instance: "colo0" });
+    const b = log.child({ instance: "colo1" });
+    for (let i = 0; i < 4; i++) a.warn("compare.divergence");
+    b.warn("compare.divergence"); // not silenced by colo0's flood
+    log.child({ instance: "colo0" }).warn("compare.divergence"); // same fields: same budget, suppressed
+    log.flush();
+    const got = m.parsed().map((l) => [l.event, l.instance, l.suppressed]);
+    expect(got).toEqual([
+      ["compare.divergence", "colo0", undefined],
+      ["compare.divergence", "colo1", undefined],
+      [SUPPRESSED_EVENT, "colo0", 4],
+    ]);
+  });
+
   test("the summary comes by itself after the window when the flood stops, at error level for errors", async () => {
     const m = memory();
     const log = createLogger({ sink: m.sink, maxPerWindow: 1, windowMs: 50 });

@@ -32,18 +32,21 @@ export const SUPPRESSED_EVENT = "log.suppressed";
 
 const RANK: Record<LogLevel | "silent", number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 const RESERVED = new Set(["ts", "level", "event"]);
-const MAX_KEYS = 4096; // distinct event names tracked; beyond that, stale windows are pruned
+const MAX_KEYS = 4096; // distinct event names tracked per scope; beyond that, stale windows are pruned
 
 interface Window {
   start: number;
   written: number;
   suppressed: number;
   level: LogLevel;
+  /** Fields of the logger whose lines were counted, for its summary line. */
+  base: Record<string, unknown>;
 }
 
-/** Shared state of a logger and its children: one sink, one rate limiter. */
+/** Shared state of a logger and its children: one sink, one rate limiter. Windows are kept per scope (the
+ * child's fields), so a flood on one instance does not silence the same event on another. */
 class Core {
-  readonly windows = new Map<string, Window>();
+  readonly scopes = new Map<string, Map<string, Window>>();
   timerArmed = false;
   constructor(
     readonly sink: LogSink,
@@ -52,12 +55,84 @@ class Core {
     readonly windowMs: number,
     readonly now: () => number,
   ) {}
+
+  windowsOf(scope: string): Map<string, Window> {
+    let m = this.scopes.get(scope);
+    if (!m) {
+      m = new Map();
+      this.scopes.set(scope, m);
+    }
+    return m;
+  }
+
+  write(
+    now: number,
+    level: LogLevel,
+    event: string,
+    base: Record<string, unknown>,
+    fields?: Record<string, unknown>,
+  ) {
+    const line: Record<string, unknown> = { ts: new Date(now).toISOString(), level, event };
+    copyFields(line, base);
+    if (fields) copyFields(line, fields);
+    try {
+      this.sink.write(`${JSON.stringify(toJsonSafe(line))}\n`);
+    } catch {
+      // A broken log sink (EPIPE on stderr) must not take the daemon down with it.
+    }
+  }
+
+  /** Writes the window's summary if it suppressed anything, and starts it afresh. */
+  close(event: string, w: Window, now: number): void {
+    if (w.suppressed > 0) {
+      const fields = { key: event, suppressed: w.suppressed, windowMs: this.windowMs };
+      this.write(now, w.level === "error" ? "error" : "warn", SUPPRESSED_EVENT, w.base, fields);
+    }
+    w.start = now;
+    w.written = 0;
+    w.suppressed = 0;
+    w.level = "debug";
+  }
+
+  /** Closes every window (or only those whose time is up) that suppressed something. */
+  closeAll(now: number, onlyExpired: boolean): boolean {
+    let pending = false;
+    for (const windows of this.scopes.values()) {
+      for (const [event, w] of windows) {
+        if (w.suppressed === 0) continue;
+        if (!onlyExpired || now - w.start >= this.windowMs) this.close(event, w, now);
+        else pending = true;
+      }
+    }
+    return pending;
+  }
+
+  // One timer per window length reports suppressed counts even when the flood stops and no line follows.
+  armTimer(): void {
+    if (this.timerArmed) return;
+    this.timerArmed = true;
+    const t = setTimer(() => {
+      this.timerArmed = false;
+      if (this.closeAll(this.now(), true)) this.armTimer();
+    }, this.windowMs);
+    (t as { unref?: () => void }).unref?.();
+  }
+
+  prune(windows: Map<string, Window>, now: number): void {
+    for (const [event, w] of windows) {
+      if (now - w.start >= this.windowMs) {
+        this.close(event, w, now);
+        windows.delete(event);
+      }
+    }
+  }
 }
 
 /** A structured JSON-lines logger with per-event rate limiting. */
 export class Logger {
   private core: Core;
   private base: Record<string, unknown>;
+  private windows: Map<string, Window>;
 
   constructor(options: LoggerOptions = {}) {
     this.core = new Core(
@@ -68,13 +143,16 @@ export class Logger {
       options.now ?? Date.now,
     );
     this.base = options.fields ?? {};
+    this.windows = this.core.windowsOf(scopeOf(this.base));
   }
 
-  /** A logger writing through the same sink and limiter, with extra fields on every line. */
+  /** A logger writing through the same sink and limiter, with extra fields on every line; its events are
+   * rate-limited separately from the parent's. */
   child(fields: Record<string, unknown>): Logger {
     const child = Object.create(Logger.prototype) as Logger;
     child.core = this.core;
     child.base = { ...this.base, ...fields };
+    child.windows = this.core.windowsOf(scopeOf(child.base));
     return child;
   }
 
@@ -111,78 +189,38 @@ export class Logger {
     const w = this.window(event, now, level);
     if (w.written >= c.max) {
       w.suppressed++;
-      this.armTimer();
+      c.armTimer();
       return;
     }
     w.written++;
-    this.write(now, level, event, fields);
+    c.write(now, level, event, this.base, fields);
   }
 
   /** Writes the summary lines of every window that suppressed something, now (e.g. before exit). */
   flush(): void {
-    const now = this.core.now();
-    for (const [event, w] of this.core.windows) this.closeWindow(event, w, now);
+    this.core.closeAll(this.core.now(), false);
   }
 
   private window(event: string, now: number, level: LogLevel): Window {
     const c = this.core;
-    let w = c.windows.get(event);
-    if (w && now - w.start >= c.windowMs) {
-      this.closeWindow(event, w, now);
-      w.start = now;
-    }
+    let w = this.windows.get(event);
+    if (w && now - w.start >= c.windowMs) c.close(event, w, now);
     if (!w) {
-      if (c.windows.size >= MAX_KEYS) this.prune(now);
-      w = { start: now, written: 0, suppressed: 0, level };
-      c.windows.set(event, w);
+      if (this.windows.size >= MAX_KEYS) c.prune(this.windows, now);
+      w = { start: now, written: 0, suppressed: 0, level, base: this.base };
+      this.windows.set(event, w);
     }
     if (RANK[level] > RANK[w.level]) w.level = level;
     return w;
   }
+}
 
-  private closeWindow(event: string, w: Window, now: number): void {
-    if (w.suppressed > 0) {
-      const fields = { key: event, suppressed: w.suppressed, windowMs: this.core.windowMs };
-      this.write(now, w.level === "error" ? "error" : "warn", SUPPRESSED_EVENT, fields);
-    }
-    w.written = 0;
-    w.suppressed = 0;
-  }
-
-  private prune(now: number): void {
-    for (const [event, w] of this.core.windows) {
-      if (now - w.start >= this.core.windowMs) {
-        this.closeWindow(event, w, now);
-        this.core.windows.delete(event);
-      }
-    }
-  }
-
-  // One timer per window length reports suppressed counts even when the flood stops and no line follows.
-  private armTimer(): void {
-    const c = this.core;
-    if (c.timerArmed) return;
-    c.timerArmed = true;
-    const t = setTimer(() => {
-      c.timerArmed = false;
-      const now = c.now();
-      for (const [event, w] of c.windows) {
-        if (w.suppressed > 0 && now - w.start >= c.windowMs) this.closeWindow(event, w, now);
-        else if (w.suppressed > 0) this.armTimer();
-      }
-    }, c.windowMs);
-    (t as { unref?: () => void }).unref?.();
-  }
-
-  private write(now: number, level: LogLevel, event: string, fields?: Record<string, unknown>): void {
-    const line: Record<string, unknown> = { ts: new Date(now).toISOString(), level, event };
-    copyFields(line, this.base);
-    if (fields) copyFields(line, fields);
-    try {
-      this.core.sink.write(`${JSON.stringify(toJsonSafe(line))}\n`);
-    } catch {
-      // A broken log sink (EPIPE on stderr) must not take the daemon down with it.
-    }
+// Children with the same fields share windows, so creating a child per call does not grow the state.
+function scopeOf(base: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(toJsonSafe(base));
+  } catch {
+    return "";
   }
 }
 
