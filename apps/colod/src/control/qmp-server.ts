@@ -261,7 +261,10 @@ function errorReply(cls: QmpErrorClass, desc: string): Reply {
 }
 
 function overflowReply(): Reply {
-  return errorReply("GenericError", `JSON parse error, input longer than ${MAX_JSON_TEXT} characters was discarded`);
+  return errorReply(
+    "GenericError",
+    `JSON parse error, input longer than ${MAX_JSON_TEXT} characters was discarded`,
+  );
 }
 
 function parseErrorText(text: string, err: unknown): string {
