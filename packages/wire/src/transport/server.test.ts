@@ -86,6 +86,22 @@ for (const kind of ["unix", "tcp"] as const) {
       expect(c.frames.map((f) => f.payload)).toEqual([payload(1), payload(2), payload(3)]);
     });
 
+    test("a peer that connected, wrote and exited before colod called accept is still read", async () => {
+      const { c, target } = server(kind, false);
+      const t = await target();
+      const frames = Buffer.concat([1, 2].map((i) => encode(payload(i), 0, { vnetHdr: false })));
+      // spawnSync blocks this event loop, so the whole exchange happens before our accept() runs.
+      const py = `import socket,sys
+s=socket.socket(socket.AF_UNIX if ${typeof t === "string" ? 1 : 0} else socket.AF_INET)
+s.connect(${typeof t === "string" ? JSON.stringify(t) : `("127.0.0.1",${t})`})
+s.sendall(bytes.fromhex(sys.argv[1]))
+s.close()`;
+      const r = spawnSync("python3", ["-c", py, frames.toString("hex")]);
+      expect(r.status).toBe(0);
+      await waitFor(() => c.frames.length === 2, "2 frames");
+      expect(c.frames.map((f) => f.payload)).toEqual([payload(1), payload(2)]);
+    });
+
     test("zero-length frames are counted and reported, decoding continues", async () => {
       const { ch, c, target } = server(kind, true);
       const peer = await rawConnect(await target());
