@@ -1,6 +1,7 @@
 // Real taps: a guest writes frames into a tap, the capture program diverts IPv4 into the ring, tcpdump in an
 // outside namespace shows what reached the network.
 import { buildArp, buildFrame, buildIpv6Udp } from "@colod/packet";
+import { ffi } from "libbpf-ts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   createTopology,
@@ -200,6 +201,29 @@ describe.skipIf(skip)("tap capture on real devices", () => {
     const rec = await topo.record("udp");
     await primary.send(udpFrames(2));
     expect((await rec.stop()).length).toBe(2);
+  });
+
+  const strategies = ["worker", ...(ffi.caps.asyncCall ? ["async"] : [])] as const;
+  test.each(strategies)("the pump also runs on %s waits (poll(2) off the main thread)", async (wait) => {
+    for (const wakeupBytes of [0, 1 << 20]) {
+      const { got, onFrame } = collector();
+      const cap = await openTapCapture({
+        ifname: topo.taps[0]!,
+        role: "primary",
+        ringBytes: RING,
+        wakeupBytes,
+        wait,
+        onFrame,
+      });
+      try {
+        await primary.send(udpFrames(5));
+        await until(() => got.length >= 5);
+        expect(got.length).toBe(5);
+      } finally {
+        cap.close();
+      }
+      await cap.done;
+    }
   });
 
   test("a missing interface gives InterfaceNotFoundError naming it", async () => {
