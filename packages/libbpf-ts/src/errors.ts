@@ -33,11 +33,11 @@ export class ObjectError extends LibbpfError {}
 /** libbpf.so.1 (or libc) could not be loaded. */
 export class LibraryMissingError extends LibbpfError {
   constructor(path: string, cause: unknown) {
-    super(
-      `cannot load ${path}: install libbpf >= 1.0 (Debian/Ubuntu: apt-get install libbpf1, or run bash scripts/setup-system.sh)`,
-      "ERR_LIBBPF_MISSING",
-      { cause },
-    );
+    const denied = /allow-ffi|Requires ffi access|NotCapable|PermissionDenied/.test(String(cause));
+    const what = denied
+      ? "Deno denies FFI: run with --allow-ffi (or -A)"
+      : "install libbpf >= 1.0 (Debian/Ubuntu: apt-get install libbpf1, or run bash scripts/setup-system.sh)";
+    super(`cannot load ${path}: ${what}`, "ERR_LIBBPF_MISSING", { cause });
   }
 }
 /** The object, map, ring or link is used in the wrong state (closed, or after load when it must be before). */

@@ -80,6 +80,42 @@ test("a handler that throws still consumes the record", () => {
   obj.close();
 });
 
+test("drain from a handler is refused; close from a handler is deferred until drain returns", () => {
+  const { obj, send } = setup();
+  const ring = new RingBuffer(obj.map("rb"), { wait: "timer" });
+  send(frameOf(14, 0), 4);
+  let nested: unknown;
+  let seen = 0;
+  ring.drain(() => {
+    seen++;
+    try {
+      ring.drain(() => {});
+    } catch (e) {
+      nested = e;
+    }
+    ring.close(); // must not unmap under the running loop
+  });
+  expect(nested).toBeInstanceOf(StateError);
+  expect(seen).toBe(1);
+  expect(ring.pending()).toBe(0);
+  expect(() => ring.drain(() => {})).toThrow(StateError);
+  obj.close();
+});
+
+test("hot loops over the read-only producer page survive JIT compilation", () => {
+  // Bun/JSC segfaulted on Atomics.load over PROT_READ memory once JIT-compiled; the reader uses plain
+  // loads there. Enough iterations to reach the optimizing tiers on every engine.
+  const { obj, send } = setup(1, 1 << 20);
+  using ring = new RingBuffer(obj.map("rb"), { wait: "timer" });
+  let n = 0;
+  for (let i = 0; i < 100_000; i++) n += ring.pending() + ring.drain(() => {});
+  send(frameOf(14, 0), 20_000); // 32-byte records: 640 KB, no overflow of the 1 MiB ring
+  n += ring.drain(() => {}, 10_000); // one long loop over record headers (OSR)
+  for (let i = 0; i < 10_000; i++) n += ring.drain(() => {}, 1); // many short calls
+  expect(n).toBe(20_000);
+  obj.close();
+});
+
 test("non-ringbuf map and closed ring are rejected", () => {
   const { obj } = setup();
   expect(() => new RingBuffer(obj.map("kv"))).toThrow(InvalidArgumentError);

@@ -64,6 +64,8 @@ export class RingBuffer {
   #pos: bigint;
   readonly #plain: boolean;
   readonly #waiter: Waiter;
+  #draining = false;
+  #closeRequested = false;
 
   /** Map the ring of a loaded RINGBUF map. */
   constructor(map: BpfMap, opts: RingBufferOptions = {}) {
@@ -102,7 +104,7 @@ export class RingBuffer {
 
   /** Bytes published by the producer and not consumed yet (0 when closed). */
   pending(): number {
-    if (this.#prod === null) return 0;
+    if (this.#prod === null || this.#closeRequested) return 0;
     return Number(this.#producer() - this.#pos);
   }
 
@@ -120,13 +122,13 @@ export class RingBuffer {
    * records handled (discarded records are skipped and not counted).
    */
   drain(handler: RecordHandler, max = Number.POSITIVE_INFINITY): number {
-    if (this.#prod === null) throw new StateError("RingBuffer is closed");
+    this.#enter();
     const avail = Number(this.#producer() - this.#pos);
     let done = 0;
     let n = 0;
     let off = Number(this.#pos & BigInt(this.#mask));
     try {
-      while (done < avail && n < max) {
+      while (done < avail && n < max && !this.#closeRequested) {
         const len = this.#len(off) >>> 0;
         if (len & BUSY) break;
         const size = len & LEN_MASK;
@@ -139,14 +141,27 @@ export class RingBuffer {
         if (handler(this.#data, at, size, this.#view) === false) break;
       }
     } finally {
-      if (done > 0) this.#publish(done);
+      this.#leave(done);
     }
     return n;
   }
 
+  #enter(): void {
+    if (this.#prod === null || this.#closeRequested) throw new StateError("RingBuffer is closed");
+    if (this.#draining)
+      throw new StateError("drain/readInto called from a drain handler: one consumer at a time");
+    this.#draining = true;
+  }
+
+  #leave(consumed: number): void {
+    if (consumed > 0) this.#publish(consumed);
+    this.#draining = false;
+    if (this.#closeRequested) this.close(); // close() from a handler is deferred until the ring is no longer read
+  }
+
   /** Copy the next record into `dst` (truncating); returns its full length, or -1 if none is ready. */
   readInto(dst: Uint8Array): number {
-    if (this.#prod === null) throw new StateError("RingBuffer is closed");
+    this.#enter();
     const avail = Number(this.#producer() - this.#pos);
     let done = 0;
     let got = -1;
@@ -164,7 +179,7 @@ export class RingBuffer {
       }
       off = (off + total) & this.#mask;
     }
-    if (done > 0) this.#publish(done);
+    this.#leave(done);
     return got;
   }
 
@@ -177,7 +192,7 @@ export class RingBuffer {
     o: { signal?: AbortSignal; timeoutMs?: number; max?: number } = {},
   ): Promise<void> {
     const timeout = o.timeoutMs ?? 100;
-    while (!o.signal?.aborted && this.#prod !== null) {
+    while (!o.signal?.aborted && !this.#closeRequested) {
       if (this.drain(handler, o.max) === 0) await this.wait(timeout);
       else await Promise.resolve(); // let other tasks in between batches
     }
@@ -190,13 +205,15 @@ export class RingBuffer {
 
   /** Resolve true once records are pending, false after `timeoutMs`; the event loop stays free. */
   wait(timeoutMs: number): Promise<boolean> {
-    if (this.#prod === null) return Promise.resolve(false);
+    if (this.#prod === null || this.#closeRequested) return Promise.resolve(false);
     return this.#waiter.wait(timeoutMs);
   }
 
   /** Unmap the ring and stop the waiter; views handed to handlers become invalid. */
   close(): void {
     if (this.#prod === null) return;
+    this.#closeRequested = true;
+    if (this.#draining) return;
     untrack(this);
     this.#waiter.close();
     libc().call.munmap(this.#cons, this.#page);

@@ -9,6 +9,7 @@ import {
   NotFoundError,
   queryTc,
   queryTcx,
+  TcxLink,
   xdpContext,
 } from "./index.js";
 import { addVeth, cleanBpf, compileBpf, delLink, sh, sysIfindex } from "./testkit.fixtures.js";
@@ -85,6 +86,23 @@ test("attachTcx links run the program and closing the fd detaches it", () => {
     using _scoped = egress;
   }
   expect(queryTcx(idx, "egress")).toEqual([]);
+});
+
+test("a pinned TCX link outlives its fd and is re-opened from the pin", () => {
+  const idx = sysIfindex(dev);
+  const prog = obj.program("tc_count");
+  const pin = `/sys/fs/bpf/libbpf-ts-test-${process.pid}`;
+  const link = attachTcx(prog, idx, "egress");
+  link.pin(pin);
+  link.close();
+  expect(queryTcx(idx, "egress")).toEqual([prog.id]);
+  const again = TcxLink.fromPin(pin, idx, "egress");
+  expect(again.fd).toBeGreaterThan(0);
+  TcxLink.unpin(pin);
+  expect(queryTcx(idx, "egress")).toEqual([prog.id]); // our fd still holds it
+  again.close();
+  expect(queryTcx(idx, "egress")).toEqual([]);
+  expect(() => TcxLink.fromPin(pin, idx, "egress")).toThrow(NotFoundError);
 });
 
 test("XDP live frames enter the device's receive path and reach its TCX program until the link closes", () => {

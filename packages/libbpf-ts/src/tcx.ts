@@ -1,4 +1,5 @@
 // TCX (kernel >= 6.6) through the low-level bpf_link_create: libbpf 1.1 has no tcx API.
+import { unlinkSync } from "node:fs";
 import { BPF_TCX_EGRESS, BPF_TCX_INGRESS } from "./constants.js";
 import { check, errnoError } from "./errors.js";
 import { track, untrack } from "./lifetime.js";
@@ -34,9 +35,14 @@ export class TcxLink {
     return this.#fd;
   }
 
-  /** Pin on bpffs (path under /sys/fs/bpf) so the attachment survives this process. */
+  /** Pin on bpffs (path under /sys/fs/bpf) so the attachment survives this process (fail-closed). */
   pin(path: string): void {
-    check(`bpf_obj_pin(${path})`, libbpf().bpf_obj_pin(this.#fd, path));
+    check(`bpf_obj_pin(${path})`, libbpf().bpf_obj_pin(this.#fd, path), "is bpffs mounted on /sys/fs/bpf?");
+  }
+
+  /** Remove a pin; the link then lives only as long as open fds such as this one. */
+  static unpin(path: string): void {
+    unlinkSync(path);
   }
 
   /** Close the fd: detaches unless pinned elsewhere. */
