@@ -150,7 +150,12 @@ test("bad passthrough rules and options throw errors with stable codes", () => {
   expect(() => cmp.addPassthrough({ srcAddr: "10.0.0" })).toThrow(/srcAddr/);
   expect(() => cmp.addPassthrough({ proto: "sctp" as never })).toThrow(/proto/);
   const sink = { release() {}, checkpointRequest() {} };
-  for (const bad of [{ maxQueueSize: 0 }, { compareTimeoutMs: -1 }, { maxConnections: 1.5 }]) {
+  for (const bad of [
+    { maxQueueSize: 0 },
+    { compareTimeoutMs: -1 },
+    { maxConnections: 1.5 },
+    { maxConnections: 2 ** 30 },
+  ]) {
     try {
       new Comparator(bad, sink);
       expect.unreachable();

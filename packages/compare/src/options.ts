@@ -1,3 +1,4 @@
+import { MAX_CONN_CAPACITY } from "@colod/conntrack";
 import { CompareOptionError } from "./errors.js";
 
 /** Engine settings; the names follow the colo-compare properties they replace. */
@@ -32,10 +33,15 @@ export const DEFAULT_MAX_QUEUE_SIZE = 1024;
 /** QEMU's HASHTABLE_MAX_SIZE. */
 export const DEFAULT_MAX_CONNECTIONS = 16384;
 
-function positiveInt(name: string, v: number | undefined, dflt: number): number {
+function positiveInt(
+  name: string,
+  v: number | undefined,
+  dflt: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (v === undefined) return dflt;
-  if (!Number.isSafeInteger(v) || v <= 0) {
-    throw new CompareOptionError(`compare option ${name} must be a positive integer, got ${String(v)}`);
+  if (!Number.isSafeInteger(v) || v <= 0 || v > max) {
+    throw new CompareOptionError(`compare option ${name} must be an integer in 1..${max}, got ${String(v)}`);
   }
   return v;
 }
@@ -53,7 +59,12 @@ export function resolveOptions(opts: CompareOptions): ResolvedOptions {
       DEFAULT_EXPIRED_SCAN_CYCLE_MS,
     ),
     maxQueueSize: positiveInt("maxQueueSize", opts.maxQueueSize, DEFAULT_MAX_QUEUE_SIZE),
-    maxConnections: positiveInt("maxConnections", opts.maxConnections, DEFAULT_MAX_CONNECTIONS),
+    maxConnections: positiveInt(
+      "maxConnections",
+      opts.maxConnections,
+      DEFAULT_MAX_CONNECTIONS,
+      MAX_CONN_CAPACITY,
+    ),
     now,
   };
 }
