@@ -23,7 +23,5 @@ export {
   type DivergencePair,
   DivergencePcap,
   type DivergencePcapOptions,
-  pcapGlobalHeader,
-  writePcapRecord,
 } from "./pcap.js";
 export { safeStringify, toJsonSafe } from "./safe-json.js";

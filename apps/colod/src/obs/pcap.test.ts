@@ -2,9 +2,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readPcap } from "@colod/packet";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { PcapWriteError } from "./errors.js";
-import { DivergencePcap, pcapGlobalHeader, writePcapRecord } from "./pcap.js";
+import { DivergencePcap } from "./pcap.js";
 
 const TSHARK = "/usr/bin/tshark";
 
@@ -42,28 +43,6 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("pcap records", () => {
-  test("global header: magic, v2.4, snaplen, Ethernet", () => {
-    const h = new DataView(pcapGlobalHeader().buffer);
-    expect(h.getUint32(0, true)).toBe(0xa1b2c3d4);
-    expect([h.getUint16(4, true), h.getUint16(6, true)]).toEqual([2, 4]);
-    expect(h.getUint32(16, true)).toBe(262144);
-    expect(h.getUint32(20, true)).toBe(1);
-  });
-
-  test("a record at an offset: seconds, microseconds, lengths, bytes", () => {
-    const out = new Uint8Array(4 + 16 + 3).fill(0xaa);
-    const end = writePcapRecord(out, 4, new Uint8Array([1, 2, 3]), 1_700_000_000_123.456);
-    expect(end).toBe(23);
-    const v = new DataView(out.buffer);
-    expect(v.getUint32(4, true)).toBe(1_700_000_000);
-    expect(v.getUint32(8, true)).toBe(123456);
-    expect([v.getUint32(12, true), v.getUint32(16, true)]).toEqual([3, 3]);
-    expect([...out.subarray(0, 4)]).toEqual([0xaa, 0xaa, 0xaa, 0xaa]);
-    expect([...out.subarray(20)]).toEqual([1, 2, 3]);
-  });
-});
-
 describe("DivergencePcap", () => {
   test("pairs are written primary then secondary, vnet headers stripped, file 0600", async () => {
     const path = join(dir, "div.pcap");
@@ -88,8 +67,15 @@ describe("DivergencePcap", () => {
 
     const bytes = readFileSync(path);
     expect(bytes.length).toBe(24 + 4 * 16 + p1.length + s1.length + p2.length + s2.length);
-    // The first record's data is the primary Ethernet frame itself: no 0xee vnet bytes left.
-    expect(Buffer.compare(bytes.subarray(40, 40 + p1.length), Buffer.from(p1))).toBe(0);
+    const file = readPcap(bytes);
+    expect(file.linkType).toBe(1);
+    // Records are the Ethernet frames themselves, primary first: no 0xee vnet bytes left.
+    expect(file.records.map((r) => Buffer.from(r.data).toString("hex"))).toEqual(
+      [p1, s1, p2, s2].map((f) => Buffer.from(f).toString("hex")),
+    );
+    expect(file.records.map((r) => r.timeMs)).toEqual([
+      1_700_000_000_500, 1_700_000_000_500, 1_700_000_001_000, 1_700_000_001_000,
+    ]);
 
     if (!existsSync(TSHARK))
       return console.log("tshark not installed: record layout checked, tshark read skipped");
@@ -138,11 +124,12 @@ describe("DivergencePcap", () => {
     const path = join(dir, "limited.pcap");
     const pcap = new DivergencePcap({ path, maxPairs: 1 });
     const f = udpFrame(1, "10.0.0.1", "10.0.0.2", 7, "x");
+    expect(pcap.writePair({ primary: f, secondary: f, timeMs: -1 })).toBe(false); // not representable
     expect(pcap.writePair({ primary: f, secondary: f })).toBe(true);
     expect(pcap.writePair({ primary: f, secondary: f })).toBe(false);
     await pcap.close();
     expect(pcap.writePair({ primary: f, secondary: f })).toBe(false);
-    expect([pcap.pairs, pcap.skipped]).toEqual([1, 2]);
+    expect([pcap.pairs, pcap.skipped]).toEqual([1, 3]);
     expect(readFileSync(path).length).toBe(24 + 2 * (16 + f.length));
   });
 

@@ -1,16 +1,15 @@
 // A classic pcap file (linktype Ethernet) of diverging primary/secondary pairs, for Wireshark/tshark:
 // records 1, 3, 5, ... are primary frames and 2, 4, 6, ... the secondary frame each was compared with.
-// packages/packet has no pcap writer yet, so the two headers are written here.
+// The file and record headers come from @colod/packet's pcap writer.
 import { closeSync, createWriteStream, openSync, type WriteStream } from "node:fs";
+import {
+  PCAP_DEFAULT_SNAPLEN,
+  PCAP_RECORD_HEADER_LEN,
+  pcapFileHeader,
+  pcapRecordHeader,
+} from "@colod/packet";
 import { PcapWriteError } from "./errors.js";
 
-/** pcap magic for microsecond timestamps, written little-endian. */
-const PCAP_MAGIC_US = 0xa1b2c3d4;
-const LINKTYPE_ETHERNET = 1;
-/** tcpdump's default snaplen: above the 69632-byte wire limit, so no frame is ever truncated. */
-const SNAPLEN = 262144;
-const GLOBAL_HEADER_LEN = 24;
-const RECORD_HEADER_LEN = 16;
 /** Pairs kept by default: a divergence storm must not fill the disk. */
 export const DEFAULT_MAX_PAIRS = 10000;
 /** Bytes waiting for the disk beyond which new pairs are skipped (counted) instead of buffered. */
@@ -40,32 +39,27 @@ export interface DivergencePair {
   timeMs?: number;
 }
 
-/** The 24-byte pcap global header: v2.4, microsecond timestamps, Ethernet. */
-export function pcapGlobalHeader(snaplen = SNAPLEN): Uint8Array {
-  const b = new Uint8Array(GLOBAL_HEADER_LEN);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, PCAP_MAGIC_US, true);
-  v.setUint16(4, 2, true);
-  v.setUint16(6, 4, true);
-  v.setUint32(16, snaplen, true);
-  v.setUint32(20, LINKTYPE_ETHERNET, true);
-  return b;
-}
-
-/** Writes one record (16-byte header + frame) into `out` at `offset`; returns the offset after it. */
-export function writePcapRecord(out: Uint8Array, offset: number, frame: Uint8Array, timeMs: number): number {
-  const v = new DataView(out.buffer, out.byteOffset + offset, RECORD_HEADER_LEN);
-  const sec = Math.floor(timeMs / 1000);
-  v.setUint32(0, sec, true);
-  v.setUint32(4, Math.floor((timeMs - sec * 1000) * 1000), true);
-  v.setUint32(8, frame.length, true);
-  v.setUint32(12, frame.length, true);
-  out.set(frame, offset + RECORD_HEADER_LEN);
-  return offset + RECORD_HEADER_LEN + frame.length;
+/** Writes one record (header + frame, cut at the snap length) into `out` at `offset`; returns the end offset. */
+function putRecord(out: Uint8Array<ArrayBuffer>, offset: number, frame: Uint8Array, timeMs: number): number {
+  pcapRecordHeader(frame.length, timeMs, PCAP_DEFAULT_SNAPLEN, out, offset);
+  const kept = frame.subarray(0, PCAP_DEFAULT_SNAPLEN);
+  out.set(kept, offset + PCAP_RECORD_HEADER_LEN);
+  return offset + PCAP_RECORD_HEADER_LEN + kept.length;
 }
 
 function strip(frame: Uint8Array, vnetHdrLen = 0): Uint8Array {
   return vnetHdrLen > 0 && vnetHdrLen <= frame.length ? frame.subarray(vnetHdrLen) : frame;
+}
+
+// One copy per pair: the frames are views into buffers the pipeline reuses after writePair returns.
+function pairRecords(pair: DivergencePair): Uint8Array {
+  const p = strip(pair.primary, pair.primaryVnetHdrLen);
+  const s = strip(pair.secondary, pair.secondaryVnetHdrLen);
+  const t = pair.timeMs ?? Date.now();
+  const size = (f: Uint8Array) => PCAP_RECORD_HEADER_LEN + Math.min(f.length, PCAP_DEFAULT_SNAPLEN);
+  const out = new Uint8Array(size(p) + size(s));
+  putRecord(out, putRecord(out, 0, p, t), s, t);
+  return out;
 }
 
 /** A pcap file of diverging pairs, written in the background; pairs beyond the limits are counted. */
@@ -99,7 +93,7 @@ export class DivergencePcap {
       throw new PcapWriteError(options.path, err);
     }
     this.stream.on("error", (err) => this.fail(err));
-    this.stream.write(pcapGlobalHeader());
+    this.stream.write(pcapFileHeader());
   }
 
   /** Pairs written so far. */
@@ -121,12 +115,12 @@ export class DivergencePcap {
   writePair(pair: DivergencePair): boolean {
     if (this.closed || this.failed || this.pairsWritten >= this.maxPairs) return this.skip();
     if (this.stream.writableLength > MAX_PENDING_BYTES) return this.skip();
-    const p = strip(pair.primary, pair.primaryVnetHdrLen);
-    const s = strip(pair.secondary, pair.secondaryVnetHdrLen);
-    const t = pair.timeMs ?? Date.now();
-    // One copy per pair: the frames are views into buffers the pipeline reuses after this call returns.
-    const out = new Uint8Array(2 * RECORD_HEADER_LEN + p.length + s.length);
-    writePcapRecord(out, writePcapRecord(out, 0, p, t), s, t);
+    let out: Uint8Array;
+    try {
+      out = pairRecords(pair);
+    } catch {
+      return this.skip(); // a time the format cannot hold (negative, NaN): count it, never throw into the pipeline
+    }
     this.stream.write(out);
     this.pairsWritten++;
     return true;
