@@ -43,6 +43,8 @@ export const OPTION_SETS = {
   timer: { compareTimeoutMs: 300, expiredScanCycleMs: 100 },
   /** A QEMU of its own: the zero-length frame kills it. */
   zerolen: {},
+  /** A QEMU of its own: a fresh connection table for the 16385-connection wipe. */
+  wipe: {},
 } as const satisfies Record<string, Omit<ColoCompareOptions, "notify" | "binary">>;
 export type OptionSet = keyof typeof OPTION_SETS;
 
@@ -121,9 +123,6 @@ export function buildSteps(sc: Scenario, index: number): BuiltStep[] {
     };
   });
 }
-
-/** Runs built steps through colod and returns what it released and requested. */
-export type ColodRun = (set: OptionSet, steps: BuiltStep[]) => Observed;
 
 /** A frame seen on outdev. */
 export interface SeenFrame {

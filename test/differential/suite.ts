@@ -1,6 +1,6 @@
 // Declares one vitest suite per option set: one QEMU for the set, each scenario run through QEMU and @colod/compare.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { runColod } from "./colod-runner.js";
+import { ColodRunner } from "./colod-runner.js";
 import { QemuRunner } from "./qemu-runner.js";
 import {
   buildSteps,
@@ -49,11 +49,12 @@ export function expectColodOutcome(c: Summary, e: Outcome, exact: boolean): void
 export function differentialSuite(set: OptionSet, scenarios: Scenario[]): void {
   describe(`differential, option set ${set}`, () => {
     let qemu: QemuRunner;
+    let colod: ColodRunner;
     beforeAll(async () => {
-      qemu = await QemuRunner.start(set);
+      [qemu, colod] = await Promise.all([QemuRunner.start(set), ColodRunner.start(set)]);
     });
     afterAll(async () => {
-      await qemu?.stop();
+      await Promise.all([qemu?.stop(), colod?.stop()]);
     });
 
     scenarios.forEach((sc, i) => {
@@ -62,7 +63,7 @@ export function differentialSuite(set: OptionSet, scenarios: Scenario[]): void {
         expect(validateScenario(sc, steps)).toEqual([]);
         const q = summarize(steps, await qemu.run(steps));
         expectQemuOutcome(q, sc.expect);
-        const c = summarize(steps, runColod(set, steps));
+        const c = summarize(steps, await colod.run(steps));
         expectColodOutcome(c, sc.expectColod ?? sc.expect, sc.expectColod !== undefined);
         if (!sc.expectColod)
           expect({ out: c.out, flushed: c.flushed }).toEqual({ out: q.out, flushed: q.flushed });

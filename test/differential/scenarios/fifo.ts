@@ -203,4 +203,20 @@ export const fifoScenarios: Scenario[] = [
     expectColod: O(["a"]),
     qemuDiffers: ["other-whole-frame"],
   },
+  {
+    id: "udp-divergence-storm",
+    title: "two wrong secondary frames in a row: QEMU requests twice, colod coalesces",
+    set: "base",
+    steps: [P("a", udp("1")), S("x", udp("x")), S("y", udp("y"))],
+    expect: O([], ["a"], 2),
+  },
+  {
+    id: "udp-secondary-reordered",
+    title: "the secondary sends the same two datagrams in the other order",
+    set: "base",
+    steps: [P("a", udp("1")), P("b", udp("2")), S("s2", udp("2")), S("s1", udp("1"))],
+    expect: O(["b", "a"]),
+    expectColod: O(["a", "b"], [], 1),
+    qemuDiffers: ["lifo-compare"],
+  },
 ];

@@ -231,3 +231,22 @@ export const zeroLengthScenarios: Scenario[] = [
     qemuDiffers: ["zero-length"],
   },
 ];
+
+/** QEMU's connection table holds 16385 connections; the next new one wipes them all (HASHTABLE_MAX_SIZE). */
+const WIPE_AT = 16386;
+/** colod's default connection table size (SPEC 4: 16384). */
+const COLOD_TABLE = 16384;
+const wipeLabels = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `c${from + i}`);
+
+/** A fresh QEMU: one held UDP frame on each of 16386 connections. */
+export const tableScenarios: Scenario[] = [
+  {
+    id: "table-wipe",
+    title: "16386 connections with a held primary frame each: QEMU wipes the table, held frames lost",
+    set: "wipe",
+    steps: [...wipeLabels(0, WIPE_AT).map((l, i) => P(l, udp("w", { sport: 1 + i }))), W(500)],
+    expect: O([], wipeLabels(WIPE_AT - 1, WIPE_AT)),
+    expectColod: O([], wipeLabels(0, COLOD_TABLE), 1),
+    qemuDiffers: ["table-wipe"],
+  },
+];

@@ -1,7 +1,7 @@
 // TCP: a byte stream per connection in the primary's sequence space, the ack rule, flags (SPEC 5).
 import { TcpFlag } from "@colod/packet";
 import type { Scenario } from "../scenario.js";
-import { O, P, S, tcp } from "./dsl.js";
+import { N, O, P, S, tcp } from "./dsl.js";
 
 const { ACK, SYN, FIN, RST, PSH } = TcpFlag;
 const TS_A = Uint8Array.from([1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2]);
@@ -224,5 +224,114 @@ export const tcpScenarios: Scenario[] = [
     set: "base",
     steps: [P("a", tcp(1000, "", { flags: RST, ack: 0 })), S("s", tcp(1000, "", { flags: RST, ack: 0 }))],
     expect: O(["a"]),
+  },
+  {
+    id: "tcp-syn-primary-only",
+    title: "a SYN the secondary has not sent yet is held",
+    set: "base",
+    steps: [P("a", tcp(100, "", { flags: SYN, ack: 0 }))],
+    expect: O([], ["a"]),
+  },
+  {
+    id: "tcp-pure-ack-after-secondary-traffic",
+    title: "a pure ACK the secondary has already acked as much as",
+    set: "base",
+    steps: [S("s1", tcp(1000, "zz", { ack: 400 })), P("k", tcp(1000, "", { ack: 400 }))],
+    expect: O(["k"]),
+  },
+  {
+    id: "tcp-divergence-storm",
+    title: "two wrong secondary segments in a row: QEMU requests twice, colod coalesces",
+    set: "base",
+    steps: [P("a", tcp(1000, "abc")), S("x", tcp(1000, "xyz")), S("y", tcp(1000, "xyw"))],
+    expect: O([], ["a"], 2),
+  },
+  {
+    id: "tcp-retransmission-primary-only",
+    title: "a primary retransmission of compared bytes with no secondary packet queued",
+    set: "base",
+    steps: [P("a", tcp(1000, "data")), S("s1", tcp(1000, "data")), P("a2", tcp(1000, "data", { ipId: 2 }))],
+    expect: O(["a"], ["a2"]),
+    expectColod: O(["a", "a2"]),
+    qemuDiffers: ["pure-ack-needs-secondary"],
+  },
+  {
+    id: "tcp-pure-ack-stale-secondary",
+    title: "a stale secondary segment lets QEMU release a pure ACK the secondary never acked",
+    set: "base",
+    steps: [S("s1", tcp(5000, "zz", { ack: 9 })), P("k", tcp(1000, "", { ack: 600 }))],
+    expect: O(["k"]),
+    expectColod: O([], ["k"]),
+    qemuDiffers: ["pure-ack-needs-secondary", "ack-rule"],
+  },
+  {
+    id: "tcp-fin-position-differs",
+    title: "FINs at different sequence positions",
+    set: "base",
+    steps: [
+      P("a", tcp(1000, "bye")),
+      S("s1", tcp(1000, "bye")),
+      P("f", tcp(1003, "", { flags: FIN | ACK })),
+      S("s2", tcp(1005, "", { flags: FIN | ACK })),
+    ],
+    expect: O(["a", "f"]),
+    expectColod: O(["a"], ["f"]),
+    qemuDiffers: ["syn-fin-rst"],
+  },
+  {
+    id: "tcp-syn-against-rst",
+    title: "a primary SYN against a secondary RST: QEMU never compares flags",
+    set: "base",
+    steps: [P("a", tcp(100, "", { flags: SYN, ack: 0 })), S("s", tcp(100, "", { flags: RST, ack: 0 }))],
+    expect: O(["a"]),
+    expectColod: O([], ["a"]),
+    qemuDiffers: ["syn-fin-rst"],
+  },
+  {
+    id: "tcp-partial-overlap",
+    title: "overlapping ranges with equal bytes at equal positions: QEMU compares across positions",
+    set: "base",
+    steps: [P("a", tcp(1000, "abcdef")), S("s1", tcp(1002, "cdefgh"))],
+    expect: O([], ["a"], 1),
+    expectColod: O([], ["a"]),
+    qemuDiffers: ["partial-overlap-positions"],
+  },
+  {
+    id: "tcp-same-bytes-other-position",
+    title: "the same bytes ten positions later are not the same output",
+    set: "base",
+    steps: [P("a", tcp(1000, "abc")), S("s1", tcp(1010, "abc"))],
+    expect: O(["a"]),
+    expectColod: O([], ["a"]),
+    qemuDiffers: ["partial-overlap-positions"],
+  },
+  {
+    id: "tcp-checkpoint-reset",
+    title: "after a checkpoint, bytes at already compared positions are compared again",
+    set: "base",
+    steps: [
+      P("a", tcp(1000, "data")),
+      S("s1", tcp(1000, "data")),
+      N("COLO_CHECKPOINT"),
+      P("b", tcp(1000, "XXXX")),
+      S("s2", tcp(1000, "YYYY")),
+    ],
+    expect: O(["a", "b"]),
+    expectColod: O(["a"], ["b"], 1),
+    qemuDiffers: ["checkpoint-reset"],
+  },
+  {
+    id: "tcp-isn-offset-reverse",
+    title: "a secondary ISN below the primary's: QEMU's stream matching stalls, colod aligns by the SYNs",
+    set: "base",
+    steps: [
+      P("syn", tcp(9000, "", { flags: SYN, ack: 0 })),
+      S("s1", tcp(100, "", { flags: SYN, ack: 0 })),
+      P("d", tcp(9001, "abc", { ack: 50 })),
+      S("s2", tcp(101, "abc", { ack: 50 })),
+    ],
+    expect: O(["syn"], ["d"]),
+    expectColod: O(["syn", "d"]),
+    qemuDiffers: ["offset-learning"],
   },
 ];
