@@ -110,6 +110,11 @@ export class FramedClient {
   /** Waits ms, then takes every frame received so far. */
   async collect(ms: number): Promise<ReceivedFrame[]> {
     await new Promise((resolve) => setTimeout(resolve, ms));
+    return this.drain();
+  }
+
+  /** Takes every frame received so far, without waiting. */
+  drain(): ReceivedFrame[] {
     return this.frames.splice(0, this.frames.length);
   }
 
