@@ -12,7 +12,7 @@ import {
 } from "../../../test/harness/netns.js";
 import { openTapCapture } from "./capture.js";
 import { InterfaceNotFoundError } from "./errors.js";
-import { RecordFlag } from "./layout.js";
+import { MAX_CAPTURE_FRAME, RecordFlag } from "./layout.js";
 import type { CapturedFrame } from "./source.js";
 
 const skip = netnsUnavailable();
@@ -201,6 +201,27 @@ describe.skipIf(skip)("tap capture on real devices", () => {
     const rec = await topo.record("udp");
     await primary.send(udpFrames(2));
     expect((await rec.stop()).length).toBe(2);
+  });
+
+  test("a frame above 9216 bytes is truncated in the ring, flagged and counted, never passed", async () => {
+    const got: { len: number; origLen: number; flags: number }[] = [];
+    const cap = await openTapCapture({
+      ifname: topo.taps[0]!,
+      role: "primary",
+      ringBytes: RING,
+      onFrame: (f, m) => void got.push({ len: f.length, origLen: m.origLen, flags: m.flags }),
+    });
+    try {
+      const big = udpFrames(1, 10_000)[0]!;
+      await primary.send([big]);
+      await until(() => got.length >= 1);
+      expect(got).toEqual([
+        { len: MAX_CAPTURE_FRAME, origLen: 10_000, flags: RecordFlag.Dropped | RecordFlag.Truncated },
+      ]);
+      expect(cap.stats()).toMatchObject({ trunc: 1, captured: 1, dropped: 1 });
+    } finally {
+      cap.close();
+    }
   });
 
   const strategies = ["worker", ...(ffi.caps.asyncCall ? ["async"] : [])] as const;
