@@ -8,12 +8,20 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@colod\/(wire|packet|conntrack|compare|notify|capture)$/, replacement: src("./packages/$1/src/index.ts") },
+      {
+        find: /^@colod\/(wire|packet|conntrack|compare|notify|capture)$/,
+        replacement: src("./packages/$1/src/index.ts"),
+      },
       { find: /^libbpf-ts$/, replacement: src("./packages/libbpf-ts/src/index.ts") },
     ],
   },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts", "tools/*/src/**/*.test.ts", "test/**/*.test.ts"],
+    include: [
+      "packages/*/src/**/*.test.ts",
+      "apps/*/src/**/*.test.ts",
+      "tools/*/src/**/*.test.ts",
+      "test/**/*.test.ts",
+    ],
     exclude: ["**/node_modules/**", "**/dist/**"],
     pool: "forks",
     testTimeout: 60_000,

@@ -34,11 +34,15 @@ for (const rt of runtimes) {
   const json = join(out, `${rt}.json`);
   console.log(`\n=== ${rt}: ${[cmd, ...base].join(" ")} ===`);
   const t0 = Date.now();
-  const r = spawnSync(cmd, [...base, "--reporter=default", "--reporter=json", `--outputFile.json=${json}`, ...args], {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...process.env, COLOD_EXPECT_RUNTIME: rt, FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
-  });
+  const r = spawnSync(
+    cmd,
+    [...base, "--reporter=default", "--reporter=json", `--outputFile.json=${json}`, ...args],
+    {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, COLOD_EXPECT_RUNTIME: rt, FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
+    },
+  );
   let passed = 0;
   let failed = 0;
   let skipped = 0;
@@ -61,6 +65,9 @@ for (const r of rows) {
     `${r.rt.padEnd(8)} ${(r.ok ? "ok" : `FAIL(${r.status})`).padEnd(7)} ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${String(r.skipped).padStart(7)}  ${r.s.padStart(7)}`,
   );
 }
-const total = rows.reduce((a, r) => ({ p: a.p + r.passed, f: a.f + r.failed + (r.ok ? 0 : r.failed ? 0 : 1), s: a.s + r.skipped }), { p: 0, f: 0, s: 0 });
+const total = rows.reduce(
+  (a, r) => ({ p: a.p + r.passed, f: a.f + r.failed + (r.ok ? 0 : r.failed ? 0 : 1), s: a.s + r.skipped }),
+  { p: 0, f: 0, s: 0 },
+);
 console.log(`\n${total.p} passed, ${total.f} failed, ${total.s} skipped`);
 process.exit(rows.every((r) => r.ok) ? 0 : 1);

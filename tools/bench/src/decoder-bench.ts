@@ -1,7 +1,7 @@
 // Decoder throughput: frames/s and GB/s of payload through @colod/wire's streaming FrameDecoder, 64 B and
 // 1500 B frames, stream fed in 64 KiB chunks (what a socket read delivers), plain and vnet framing.
 //   node tools/bench/dist/decoder-bench.js   |  bun ...  |  deno run -A ...
-import { encodingLength, encodeInto, FrameDecoder } from "@colod/wire";
+import { encodeInto, encodingLength, FrameDecoder } from "@colod/wire";
 import { measure, rate, runtimeLabel } from "./runtime.js";
 
 const CHUNK = 65536;
