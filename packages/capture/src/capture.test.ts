@@ -11,7 +11,7 @@ import {
   type Topology,
 } from "../../../test/harness/netns.js";
 import { openTapCapture } from "./capture.js";
-import { InterfaceNotFoundError } from "./errors.js";
+import { ClosedError, InterfaceNotFoundError } from "./errors.js";
 import { MAX_CAPTURE_FRAME, RecordFlag } from "./layout.js";
 import type { CapturedFrame } from "./source.js";
 
@@ -245,6 +245,38 @@ describe.skipIf(skip)("tap capture on real devices", () => {
       }
       await cap.done;
     }
+  });
+
+  test("an onFrame that throws stops the capture: done rejects (or onError gets it) and traffic flows", async () => {
+    const boom = new Error("handler failed");
+    const cap = await openTapCapture({
+      ifname: topo.taps[0]!,
+      role: "primary",
+      ringBytes: RING,
+      onFrame: () => {
+        throw boom;
+      },
+    });
+    await primary.send(udpFrames(1));
+    await expect(cap.done).rejects.toBe(boom);
+    expect(() => cap.stats()).toThrow(ClosedError);
+    const rec = await topo.record("udp");
+    await primary.send(udpFrames(2));
+    expect((await rec.stop()).length).toBe(2);
+
+    const seen: unknown[] = [];
+    const cap2 = await openTapCapture({
+      ifname: topo.taps[0]!,
+      role: "primary",
+      ringBytes: RING,
+      onFrame: () => {
+        throw boom;
+      },
+      onError: (e) => void seen.push(e),
+    });
+    await primary.send(udpFrames(1));
+    await cap2.done;
+    expect(seen).toEqual([boom]);
   });
 
   test("a missing interface gives InterfaceNotFoundError naming it", async () => {

@@ -5,6 +5,7 @@ import { ClosedError } from "./errors.js";
 import { ALL_CLASSES, CFG_VALUE_LEN, FrameClass } from "./layout.js";
 import { loadCaptureObject } from "./object.js";
 import { checkKernel, checkPrivileges, tapInfo } from "./preflight.js";
+import { Slab } from "./slab.js";
 import { CaptureSource, type FrameMeta } from "./source.js";
 import { type KernelStats, readKernelStats } from "./stats.js";
 
@@ -60,6 +61,7 @@ export class TapCapture {
   readonly done: Promise<void>;
   readonly #obj: BpfObject;
   readonly #attachment: Attachment;
+  readonly #slab = new Slab();
   #delivered = 0;
   #closed = false;
 
@@ -71,19 +73,26 @@ export class TapCapture {
     this.attachKind = att.kind;
     this.#obj = obj;
     this.#attachment = att;
-    this.source = new CaptureSource(ring, o.ifname, ifindex, () => {
-      ring.close();
-      obj.close();
-    });
+    this.source = new CaptureSource(
+      ring,
+      o.ifname,
+      ifindex,
+      () => {
+        ring.close();
+        obj.close();
+      },
+      { slab: this.#slab },
+    );
     this.done = o.onFrame ? this.#pump(o, o.onFrame) : Promise.resolve();
   }
 
   async #pump(o: TapCaptureOptions, onFrame: NonNullable<TapCaptureOptions["onFrame"]>): Promise<void> {
     const src = this.source;
+    const slab = this.#slab;
     const interval = o.intervalMs ?? 1;
     const deliver = o.zeroCopy
       ? (frame: Uint8Array, meta: FrameMeta) => onFrame(frame, meta)
-      : (frame: Uint8Array, meta: FrameMeta) => onFrame(src.copyOut(frame, meta).frame, meta);
+      : (frame: Uint8Array, meta: FrameMeta) => onFrame(slab.copy(frame, 0, frame.length), meta);
     try {
       while (!this.#closed) {
         this.#delivered += src.drain(deliver);
