@@ -136,3 +136,39 @@ export function tcpCase(max: number): fc.Arbitrary<TcpCase> {
     s: shape,
   });
 }
+
+/**
+ * Adds what real TCP senders also emit to one side's list: pure ACKs at a segment boundary (seq = that
+ * segment's end, ack as the segment's) and retransmissions of earlier data segments a few frames later.
+ * Each `noise` number picks the kind (bit 0), the segment (bits 1-7) and the delay in frames (bits 8+).
+ */
+export function addNoise(list: Ev[], noise: number[]): Ev[] {
+  const out = list.slice();
+  const data = list.filter((e) => e.to > e.from);
+  if (data.length === 0) return out;
+  for (const n of noise) {
+    const seg = data[(n >> 1) % data.length]!;
+    const at = out.indexOf(seg);
+    const copy = seg.frame.slice();
+    if (n & 1) {
+      // A pure ACK right after `seg`: same ports and ack, seq at its end, no payload, flags ACK only.
+      const l4 = copy.length - (seg.to - seg.from) - 20;
+      const ack = buildFrame({
+        proto: "tcp",
+        sport: (copy[l4]! << 8) | copy[l4 + 1]!,
+        seq:
+          (((copy[l4 + 4]! << 24) | (copy[l4 + 5]! << 16) | (copy[l4 + 6]! << 8) | copy[l4 + 7]!) +
+            seg.to -
+            seg.from) >>>
+          0,
+        ack: ((copy[l4 + 8]! << 24) | (copy[l4 + 9]! << 16) | (copy[l4 + 10]! << 8) | copy[l4 + 11]!) >>> 0,
+        flags: TcpFlag.ACK,
+      });
+      out.splice(at + 1, 0, { ...seg, frame: ack, from: seg.to, to: seg.to });
+    } else {
+      const later = Math.min(out.length, at + 1 + ((n >> 8) % 5));
+      out.splice(later, 0, { ...seg, frame: copy });
+    }
+  }
+  return out;
+}
