@@ -40,6 +40,7 @@ describe("metrics endpoint", () => {
     server = await startMetricsServer({
       host: "127.0.0.1",
       port: 0,
+      version: "9.8.7",
       collect: () => {
         calls++;
         return [counters("colo0"), counters("colo1", 2)];
@@ -78,18 +79,37 @@ describe("metrics endpoint", () => {
     ]) {
       expect(lines).toContain(expected);
     }
-    // Every sample line parses as NAME{LABELS} VALUE.
+    const runtime = process.env.COLOD_EXPECT_RUNTIME ?? "node";
+    expect(r.body).toMatch(
+      new RegExp(
+        `^colod_build_info\\{version="9\\.8\\.7",runtime="${runtime}",runtime_version="[^"]+"\\} 1$`,
+        "m",
+      ),
+    );
+    // prom-client's process metrics, under every runtime.
+    expect(r.body).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(r.body).toMatch(/^nodejs_eventloop_lag_seconds \S+$/m);
+    // Every sample line parses as NAME{LABELS} VALUE. prom-client spells NaN "Nan" (an event-loop mean with no
+    // samples yet); Prometheus parses special values case-insensitively.
     for (const l of lines.filter((x) => x && !x.startsWith("#"))) {
-      expect(l).toMatch(/^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+-]+$|^.* \+Inf$/);
+      expect(l).toMatch(
+        /^[a-zA-Z_:][\w:]*(\{[a-zA-Z_]\w*="[^"]*"(,[a-zA-Z_]\w*="[^"]*")*\})? (-?[\d.]+(e[+-]?\d+)?|NaN|Nan|[+-]Inf)$/,
+      );
     }
   });
 
   test("values follow the collector between scrapes; 404 elsewhere; HEAD works", async () => {
     let n = 1;
-    server = await startMetricsServer({ host: "127.0.0.1", port: 0, collect: () => counters("c", n) });
+    server = await startMetricsServer({
+      host: "127.0.0.1",
+      port: 0,
+      processMetrics: false,
+      collect: () => counters("c", n),
+    });
     expect((await scrape(server.url)).body).toContain('colod_divergences_total{instance="c"} 3');
     n = 10;
     expect((await scrape(server.url)).body).toContain('colod_divergences_total{instance="c"} 30');
+    expect((await scrape(server.url)).body).not.toContain("process_");
     expect((await scrape(`http://127.0.0.1:${server.port}/`)).status).toBe(404);
     const head = await fetch(server.url, { method: "HEAD" });
     expect(head.status).toBe(200);

@@ -2,7 +2,7 @@
 // over at scrape time (one collect() call per scrape), so the hot path never touches prom-client.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import type { ColodCounters, LatencyHistogramSnapshot } from "./counters.js";
 import { MetricsListenError, MetricsShapeError } from "./errors.js";
 
@@ -136,14 +136,28 @@ export function histogramSamples(name: string, h: LatencyHistogramSnapshot, labe
   return out;
 }
 
+/** Options of {@link ColodMetrics} beyond the collector. */
+export interface ColodMetricsOptions {
+  /** colod's version, for `colod_build_info`. */
+  version?: string;
+  /** prom-client's process and event-loop metrics (`process_*`, `nodejs_eventloop_lag_*`). Default true. */
+  processMetrics?: boolean;
+}
+
 /** colod's metrics in a private prom-client registry; {@link ColodMetrics.render} snapshots and formats. */
 export class ColodMetrics {
   /** The prom-client registry (add your own metrics to it if you like). */
   readonly registry = new Registry();
   private snapshot: readonly ColodCounters[] = [];
 
-  constructor(private readonly collect: CountersCollector) {
+  constructor(
+    private readonly collect: CountersCollector,
+    options: ColodMetricsOptions = {},
+  ) {
     for (const def of DEFS) this.registry.registerMetric(this.metricOf(def) as never);
+    this.registry.registerMetric(buildInfo(options.version ?? "unknown") as never);
+    // Event-loop lag is the first thing to look at when release latency grows: the comparator shares the loop.
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
   /** Content-Type of {@link render}'s text. */
@@ -183,8 +197,25 @@ export class ColodMetrics {
   }
 }
 
+function buildInfo(version: string) {
+  const v = process.versions as Record<string, string | undefined>;
+  const runtime = v.bun ? "bun" : v.deno ? "deno" : "node";
+  const labels = { version, runtime, runtime_version: v.bun ?? v.deno ?? v.node ?? "" };
+  const metric = {
+    name: "colod_build_info",
+    help: "colod's version and the runtime it runs on; always 1.",
+    type: "gauge",
+  };
+  return {
+    ...metric,
+    aggregator: "first",
+    get: async () => ({ ...metric, aggregator: "first", values: [{ labels, value: 1 }] }),
+    reset: () => {},
+  };
+}
+
 /** Options of {@link startMetricsServer}. */
-export interface MetricsServerOptions {
+export interface MetricsServerOptions extends ColodMetricsOptions {
   /** Address to listen on, e.g. "127.0.0.1" or "::". */
   host: string;
   /** TCP port; 0 picks a free one (see {@link MetricsServer.port}). */
@@ -209,7 +240,7 @@ export interface MetricsServer {
 
 /** Serves `GET /metrics` on HOST:PORT in Prometheus text format. */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
-  const metrics = new ColodMetrics(options.collect);
+  const metrics = new ColodMetrics(options.collect, options);
   const server = createServer((req, res) => void handle(metrics, req, res, options.onError));
   await listen(server, options.host, options.port);
   const port = (server.address() as AddressInfo).port;
