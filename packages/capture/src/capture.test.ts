@@ -257,8 +257,9 @@ describe.skipIf(skip)("tap capture on real devices", () => {
         throw boom;
       },
     });
+    const rejected = expect(cap.done).rejects.toBe(boom); // listen first: a late handler is an unhandled rejection
     await primary.send(udpFrames(1));
-    await expect(cap.done).rejects.toBe(boom);
+    await rejected;
     expect(() => cap.stats()).toThrow(ClosedError);
     const rec = await topo.record("udp");
     await primary.send(udpFrames(2));

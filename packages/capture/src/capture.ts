@@ -57,7 +57,10 @@ export class TapCapture {
   readonly attachKind: "tcx" | "tc";
   /** The frames; drain/read/iterate it yourself when no onFrame was given. */
   readonly source: CaptureSource;
-  /** Settles when the pump stops: resolves on close(), rejects if onFrame threw and no onError was given. */
+  /**
+   * Settles when the pump stops: resolves on close(), rejects if onFrame threw and no onError was given.
+   * Pass onError or handle `done` right after opening, or such a failure is an unhandled rejection.
+   */
   readonly done: Promise<void>;
   readonly #obj: BpfObject;
   readonly #attachment: Attachment;
