@@ -19,11 +19,6 @@ export class ConnState {
     readonly conn: ConnInfo,
   ) {}
 
-  /** Frames held on the primary side (the queue-size limit counts these). */
-  heldPrimary(): number {
-    return this.tally.heldPrimaryFrames;
-  }
-
   /** True when nothing is held: the table may evict this connection. */
   idle(): boolean {
     return this.tally.heldPrimaryFrames === 0 && this.tally.heldSecondaryFrames === 0;

@@ -59,13 +59,6 @@ export class Deque<T> {
     return item;
   }
 
-  /** Drops every item. */
-  clear(): void {
-    this.buf.fill(undefined);
-    this.head = 0;
-    this.length = 0;
-  }
-
   private grow(): void {
     const next = new Array<T | undefined>(this.buf.length * 2);
     for (let i = 0; i < this.length; i++) next[i] = this.get(i);

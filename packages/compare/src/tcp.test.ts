@@ -301,3 +301,12 @@ test("a full secondary queue still takes pure ACKs (they are never held)", () =>
   cmp.pushSecondary(ctl(100, TcpFlag.ACK, 9), 0);
   expect(rec.drops).toHaveLength(1);
 });
+
+test("TCP behind a vnet header: the header is neither compared nor stripped", () => {
+  const { cmp, rec } = rig();
+  const p = tcp(100, "vnet", 1, { vnetHdr: new Uint8Array(12).fill(1) });
+  cmp.pushPrimary(p, 12);
+  cmp.pushSecondary(tcp(100, "vnet", 1, { vnetHdr: new Uint8Array(10).fill(2) }), 10);
+  expect(rec.released).toEqual([p]);
+  expect(rec.requests).toEqual([]);
+});
