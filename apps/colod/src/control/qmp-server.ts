@@ -269,7 +269,8 @@ function overflowReply(): Reply {
 
 function parseErrorText(text: string, err: unknown): string {
   if (/^[A-Za-z_][\w-]*$/.test(text)) return `invalid keyword '${text}'`;
-  return err instanceof Error ? err.message : String(err);
+  // The runtime's own wording, without Bun's "JSON Parse error:" prefix (the reply already says it).
+  return (err instanceof Error ? err.message : String(err)).replace(/^JSON Parse error:\s*/i, "");
 }
 
 function errText(err: unknown): string {
