@@ -68,9 +68,10 @@ function udpBench(flows: number, lag: number): void {
 
 /** Rewrites seq/ack in place: the engine no longer holds these buffers once the pair was released. */
 function setSeqAck(frame: Uint8Array, l4: number, seq: number, ack: number): void {
-  const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  v.setUint32(l4 + 4, seq >>> 0);
-  v.setUint32(l4 + 8, ack >>> 0);
+  for (let i = 0; i < 4; i++) {
+    frame[l4 + 4 + i] = seq >>> (24 - 8 * i);
+    frame[l4 + 8 + i] = ack >>> (24 - 8 * i);
+  }
 }
 
 function tcpBench(flows: number, secondaryParts: 1 | 2): void {
