@@ -272,6 +272,34 @@ describe("events", () => {
   });
 });
 
+describe("limits", () => {
+  test("a client that never reads is dropped once its backlog passes 4 MiB; others keep working", async () => {
+    const lazy = await client();
+    const busy = await client();
+    lazy.sock.pause(); // reads nothing from here on
+    const blob = "x".repeat(64 * 1024);
+    for (let i = 0; i < 200 && !lazy.closed; i++) {
+      server.emit("COLOD_BIG", { blob });
+      await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.clientCount).toBe(1);
+    expect(await busy.execute("echo", { still: "here" })).toMatchObject({ return: { still: "here" } });
+  });
+
+  test("clients beyond maxClients are closed at once", async () => {
+    const small = new QmpServer({ path: join(dir.dir, "small.qmp"), maxClients: 2 });
+    await small.listen();
+    const a = await LineClient.negotiated(small.path);
+    const b = await LineClient.negotiated(small.path);
+    const c = await LineClient.connect(small.path);
+    await expect(c.next()).rejects.toThrow(/closed/);
+    expect(await a.execute("query-version")).toHaveProperty("return");
+    for (const x of [a, b, c]) x.close();
+    await small.close();
+  });
+});
+
 describe("socket file", () => {
   test("is created 0600 by default and removed on close", async () => {
     expect(statSync(path).isSocket()).toBe(true);
