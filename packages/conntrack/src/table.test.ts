@@ -183,6 +183,75 @@ describe("creation-order walks", () => {
     expect([...t].map((c) => c.srcPort - 1000)).toEqual([1, 2, 3, 0]);
   });
 
+  test("deleting any connection mid-walk, including the next ones, never skips or repeats a live one", () => {
+    const t = table(32);
+    for (let n = 0; n < 10; n++) t.lookupOrCreate(k(n));
+    const at = (n: number) => t.lookup(6, 0x0a000001, 0x0a000002, 1000 + n, 80)!;
+    const seen: number[] = [];
+    t.forEach((c) => {
+      const n = c.srcPort - 1000;
+      seen.push(n);
+      if (n === 1) t.delete(at(2)); // the next one
+      if (n === 3) {
+        t.delete(c); // the current one, then its successor too
+        t.delete(at(4));
+      }
+      if (n === 5) t.delete(at(0)); // one already visited
+      if (n === 8) {
+        t.delete(at(9)); // the last one, then the current one: the walk ends
+        t.delete(c);
+      }
+    });
+    expect(seen).toEqual([0, 1, 3, 5, 6, 7, 8]);
+    expect([...t].map((c) => c.srcPort - 1000)).toEqual([1, 5, 6, 7]);
+  });
+
+  test("a walk whose current (last) connection is deleted still visits connections created after it", () => {
+    const t = table(32);
+    t.lookupOrCreate(k(0));
+    const seen: number[] = [];
+    for (const c of t) {
+      seen.push(c.srcPort - 1000);
+      if (c.srcPort === 1000) {
+        t.delete(c);
+        t.lookupOrCreate(k(1));
+      }
+    }
+    expect(seen).toEqual([0, 1]);
+  });
+
+  test("nested walks and clear() during a walk", () => {
+    const t = table(32);
+    for (let n = 0; n < 4; n++) t.lookupOrCreate(k(n));
+    const pairs: string[] = [];
+    t.forEach((a) => {
+      for (const b of t) {
+        pairs.push(`${a.srcPort - 1000}${b.srcPort - 1000}`);
+        if (b.srcPort === 1001 && a.srcPort === 1000) t.delete(b); // inner deletes outer's next
+      }
+    });
+    expect(pairs).toEqual(["00", "01", "02", "03", "20", "22", "23", "30", "32", "33"]);
+    let visits = 0;
+    t.forEach(() => {
+      visits++;
+      t.clear();
+    });
+    expect(visits).toBe(1);
+    expect(t.size).toBe(0);
+    // Walks that ended (normally, by break, or by a throw) leave nothing behind.
+    for (let n = 0; n < 3; n++) t.lookupOrCreate(k(n));
+    for (const _ of t) break;
+    expect(() =>
+      t.forEach(() => {
+        throw new Error("stop");
+      }),
+    ).toThrow("stop");
+    t.forEach((c) => {
+      t.delete(c);
+    });
+    expect(t.size).toBe(0);
+  });
+
   test("clear empties the table and detaches old connections", () => {
     const evicted: number[] = [];
     const t = table(4, evicted);

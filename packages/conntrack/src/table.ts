@@ -43,6 +43,13 @@ const R_PORTS = 3;
 const R_PROTO = 4;
 const R_LRU = 5;
 
+/** A walk in progress: the entry it is on, and where it resumes if that entry is deleted. */
+interface Cursor {
+  cur: number;
+  gone: boolean;
+  resume: number;
+}
+
 class Entry<S> implements Conn<S> {
   state: S = undefined as S;
   constructor(
@@ -81,6 +88,8 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
   readonly #lru: IndexList;
   readonly #order: IndexList;
   readonly #free: Int32Array;
+  /** Walks in progress (usually none): deletions and creations keep their positions valid. */
+  readonly #cursors: Cursor[] = [];
   #freeTop = 0;
   #size = 0;
   #nextId = 1;
@@ -165,6 +174,10 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
 
   /** Removes every connection (onEvict is not called: the caller owns what it clears). */
   clear(): void {
+    for (const c of this.#cursors) {
+      c.gone = true;
+      c.resume = -1;
+    }
     for (let i = this.#order.head; i >= 0; i = this.#order.next(i)) this.#conns[i]!.slot = -1;
     this.#slots.fill(0);
     this.#conns.fill(undefined);
@@ -175,33 +188,51 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
   }
 
   /**
-   * Walks connections in creation order (oldest first). The callback may delete the connection it is
-   * given, and connections it creates are visited too; deleting other connections mid-walk is unsupported.
+   * Walks connections in creation order (oldest first). The callback may delete any connection (the
+   * walk resumes after the one it was on) and may create ones, which the walk then visits too.
    */
   forEach(cb: (conn: Conn<S>) => void): void {
-    let i = this.#order.head;
-    while (i >= 0) {
-      const next = this.#order.next(i);
-      const e = this.#conns[i]!;
-      cb(e);
-      i = this.#after(i, e, next);
+    const c = this.#startWalk();
+    try {
+      for (let i = this.#order.head; i >= 0; i = this.#advance(c)) {
+        c.cur = i;
+        c.gone = false;
+        cb(this.#conns[i]!);
+      }
+    } finally {
+      this.#endWalk(c);
     }
   }
 
-  /** Iterates connections in creation order, with forEach's deletion rules. */
+  /**
+   * Iterates connections in creation order, with forEach's rules for deletion and creation. Run it to the
+   * end or call `return()` (for...of does): a walk left suspended stays registered with the table.
+   */
   *[Symbol.iterator](): IterableIterator<Conn<S>> {
-    let i = this.#order.head;
-    while (i >= 0) {
-      const next = this.#order.next(i);
-      const e = this.#conns[i]!;
-      yield e;
-      i = this.#after(i, e, next);
+    const c = this.#startWalk();
+    try {
+      for (let i = this.#order.head; i >= 0; i = this.#advance(c)) {
+        c.cur = i;
+        c.gone = false;
+        yield this.#conns[i]!;
+      }
+    } finally {
+      this.#endWalk(c);
     }
   }
 
-  /** Where a walk goes after visiting entry e at i: its current successor, or the saved one if e is gone. */
-  #after(i: number, e: Entry<S>, savedNext: number): number {
-    return this.#conns[i] === e ? this.#order.next(i) : savedNext;
+  #startWalk(): Cursor {
+    const c = { cur: -1, gone: false, resume: -1 };
+    this.#cursors.push(c);
+    return c;
+  }
+
+  #endWalk(c: Cursor): void {
+    this.#cursors.splice(this.#cursors.indexOf(c), 1);
+  }
+
+  #advance(c: Cursor): number {
+    return c.gone ? c.resume : this.#order.next(c.cur);
   }
 
   /** Entry index of `h`'s key, or -1 - (empty slot position) when absent. */
@@ -240,6 +271,7 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
     this.#conns[i] = e;
     this.#lru.push(i);
     this.#order.push(i);
+    for (const c of this.#cursors) if (c.gone && c.resume === -1) c.resume = i;
     this.#size++;
     return e;
   }
@@ -263,6 +295,12 @@ export class ConnTable<S> implements Iterable<Conn<S>> {
   }
 
   #remove(i: number): void {
+    for (const c of this.#cursors) {
+      if (!c.gone && c.cur === i) {
+        c.gone = true;
+        c.resume = this.#order.next(i);
+      } else if (c.gone && c.resume === i) c.resume = this.#order.next(i);
+    }
     this.#unslot(i);
     this.#lru.remove(i);
     this.#order.remove(i);
