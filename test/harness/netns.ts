@@ -236,8 +236,12 @@ static int gen(int fd, long count, unsigned size, double pps) {
   for (long i = 0; i < count; i++) {
     f[42] = i >> 24; f[43] = i >> 16; f[44] = i >> 8; f[45] = i;
     if (pps > 0 && (i & 31) == 0) {
-      double due = t0 + i / pps;
-      while (now() < due) {}
+      double due = t0 + i / pps, ahead;
+      /* Sleep rather than spin, so the sender's CPU time is what sending costs (the tc program included). */
+      while ((ahead = due - now()) > 0) {
+        struct timespec ts = { 0, ahead > 2e-4 ? (long)((ahead - 1e-4) * 1e9) : 0 };
+        if (ts.tv_nsec > 0) nanosleep(&ts, NULL);
+      }
     }
     if (write(fd, f, size) != (ssize_t)size) { perror("write"); return 3; }
   }
