@@ -1,5 +1,6 @@
 // The colod process end to end, over real unix sockets, under the runtime the suite runs on.
 import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildFrame, TcpFlag } from "@colod/packet";
 import { encode, NotifyMessage, notifyPayload, parseNotify } from "@colod/wire";
@@ -107,6 +108,22 @@ describe("colod process", () => {
     await nfy.send(notifyPayload(NotifyMessage.COLO_CHECKPOINT));
     const [f2] = await out.waitFrames(1, 5000);
     expect(f2!.payload).toEqual(udp(2, "primary says A"));
+  });
+
+  test("--exec-hook runs for a checkpoint request with the reason and connection in its environment", async () => {
+    const dir = socketDir();
+    const file = join(dir, "hook.out");
+    const { pri, sec } = await rig([
+      "--compare-timeout",
+      "60000",
+      "--exec-hook",
+      `echo "$COLOD_REASON $COLOD_CONN_SPORT" >> ${file}`,
+    ]);
+    await pri.send(udp(3, "A"));
+    await sec.send(udp(3, "B"));
+    const t0 = Date.now();
+    while (!existsSync(file) && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(file, "utf8")).toBe("divergence 4000\n");
   });
 
   test("COLO_USERSPACE_PROXY_INIT is answered, with the vnet asymmetry", async () => {

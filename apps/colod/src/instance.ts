@@ -176,7 +176,11 @@ export class CompareInstance {
       });
       this.notifier.addSink(this.#notifyDev);
     }
-    if (cfg.execHook) this.notifier.addSink(execSink({ command: "/bin/sh", args: ["-c", cfg.execHook] }));
+    if (cfg.execHook) {
+      const onError = (e: { code: string; message: string }) =>
+        this.#log.warn("exec_hook.failed", { code: e.code, error: e.message });
+      this.notifier.addSink(execSink({ command: "/bin/sh", args: ["-c", cfg.execHook], onError }));
+    }
     const channels = [this.#out, this.#primary, this.#secondary];
     try {
       await Promise.all(channels.map((c) => c.listening));
