@@ -10,6 +10,11 @@ import { type PassthroughEntry, PassthroughList, type PassthroughRule } from "./
 import { TcpStream, tcpFlush, tcpHasOld, tcpPushPrimary, tcpPushSecondary } from "./tcp.js";
 import type { CompareSink } from "./types.js";
 
+/** What a sink callback asked for while the engine was busy; a checkpoint outranks a plain flush. */
+const PENDING_NONE = 0;
+const PENDING_FLUSH = 1;
+const PENDING_CHECKPOINT = 2;
+
 /**
  * The COLO comparator engine (SPEC 4-5): feed it both guests' frames, it releases primary frames through the
  * sink once the secondary produced the same output, and asks for checkpoints. No sockets, no timers: the owner
@@ -27,7 +32,7 @@ export class Comparator {
   private readonly passthrough = new PassthroughList();
   private busy = false;
   /** A flush asked for from inside a sink callback runs once the current call returns. */
-  private pendingFlush = false;
+  private pending = PENDING_NONE;
   private checkpoints = 0;
 
   constructor(opts: CompareOptions, sink: CompareSink) {
@@ -73,31 +78,12 @@ export class Comparator {
 
   /** COLO_CHECKPOINT: release every held primary frame, drop held secondary ones, reset comparison state. */
   checkpoint(): void {
-    if (this.busy) {
-      this.pendingFlush = true;
-      return;
-    }
-    this.busy = true;
-    try {
-      this.flush();
-      this.checkpoints++;
-    } finally {
-      this.busy = false;
-    }
+    this.flushOrDefer(PENDING_CHECKPOINT);
   }
 
   /** Shutdown: the same release as a checkpoint (per connection in arrival order, TCP in sequence order). */
   flushAll(): void {
-    if (this.busy) {
-      this.pendingFlush = true;
-      return;
-    }
-    this.busy = true;
-    try {
-      this.flush();
-    } finally {
-      this.busy = false;
-    }
+    this.flushOrDefer(PENDING_FLUSH);
   }
 
   /** Adds a passthrough rule at run time; returns its id. Throws CompareOptionError on a bad field. */
@@ -245,9 +231,24 @@ export class Comparator {
 
   private leave(): void {
     this.busy = false;
-    if (this.pendingFlush) {
-      this.pendingFlush = false;
-      this.checkpoint();
+    const p = this.pending;
+    if (p !== PENDING_NONE) {
+      this.pending = PENDING_NONE;
+      this.flushOrDefer(p);
+    }
+  }
+
+  private flushOrDefer(kind: number): void {
+    if (this.busy) {
+      this.pending = Math.max(this.pending, kind);
+      return;
+    }
+    this.busy = true;
+    try {
+      this.flush();
+      if (kind === PENDING_CHECKPOINT) this.checkpoints++;
+    } finally {
+      this.leave();
     }
   }
 }

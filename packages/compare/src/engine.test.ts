@@ -224,3 +224,33 @@ test("counters per connection and in total; release latency lands in fixed bucke
   expect(h.counts[h.bounds.indexOf(10)]).toBe(1);
   expect(h.counts).toHaveLength(h.bounds.length + 1);
 });
+
+test("a checkpoint asked for while a checkpoint is flushing runs right after it, not at some later push", () => {
+  let cmp!: Comparator;
+  let asked = false;
+  const released: Uint8Array[] = [];
+  cmp = new Comparator(
+    {},
+    {
+      release: (f) => {
+        released.push(f);
+        if (!asked) {
+          asked = true;
+          cmp.checkpoint();
+        }
+      },
+      checkpointRequest() {},
+    },
+  );
+  const a = udp("a");
+  cmp.pushPrimary(a, 0);
+  cmp.checkpoint();
+  expect(released).toEqual([a]);
+  expect(cmp.counters().checkpoints).toBe(2);
+  const b = udp("b");
+  cmp.pushPrimary(b, 0);
+  expect(released).toEqual([a]); // held: no stray flush left pending
+  cmp.flushAll();
+  expect(released).toEqual([a, b]);
+  expect(cmp.counters().checkpoints).toBe(2);
+});
