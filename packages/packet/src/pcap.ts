@@ -6,8 +6,9 @@ export const PCAP_LINKTYPE_ETHERNET = 1;
 const PCAP_MAGIC = 0xa1b2c3d4;
 /** Snap length colod uses: the largest frame the wire protocol allows (SPEC 2: 69632). */
 export const PCAP_DEFAULT_SNAPLEN = 69632;
-/** Bytes of the pcap file header and of each record header. */
+/** Bytes of the pcap file (global) header. */
 export const PCAP_FILE_HEADER_LEN = 24;
+/** Bytes of each record header (seconds, microseconds, captured length, original length). */
 export const PCAP_RECORD_HEADER_LEN = 16;
 
 /** Options of a pcap file: snap length and link type. */

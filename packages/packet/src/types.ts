@@ -43,6 +43,7 @@ export const FrameIssue = {
 } as const;
 export type FrameIssue = (typeof FrameIssue)[keyof typeof FrameIssue];
 
+/** One parsed frame: what `parse()` fills in place (see the notes at the top of this file). */
 export interface PacketInfo {
   cls: FrameClass;
   issue: FrameIssue;
