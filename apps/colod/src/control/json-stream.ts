@@ -12,7 +12,8 @@ export interface JsonStreamOverflow {
 /** Largest JSON text accepted; a client that sends more gets an error and the text is skipped. */
 export const MAX_JSON_TEXT = 1024 * 1024;
 
-const WS = new Set([" ", "\t", "\n", "\r"]);
+const NL = 0x0a;
+const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d;
 
 /** Incremental splitter: feed chunks, get complete JSON texts (strings, still to be parsed). */
 export class JsonStream {
@@ -29,58 +30,73 @@ export class JsonStream {
   push(chunk: Uint8Array | string): (string | JsonStreamOverflow)[] {
     const text = typeof chunk === "string" ? chunk : this.decoder.write(chunk as Buffer);
     const out: (string | JsonStreamOverflow)[] = [];
-    for (const c of text) this.step(c, out);
+    // Characters from `from` to the current one belong to the text being built; they are sliced out in one
+    // piece when it ends, rather than appended one by one.
+    let from = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (this.discarding) {
+        if (c === NL) {
+          this.discarding = false;
+          from = i + 1;
+        }
+        continue;
+      }
+      const cut = this.step(c);
+      if (cut === CUT_BEFORE) {
+        this.flush(out, text, from, i);
+        from = i;
+        this.afterCut(c);
+      } else if (cut === CUT_AFTER) {
+        this.flush(out, text, from, i + 1);
+        from = i + 1;
+      } else if (cut === CUT_DROP) {
+        this.flush(out, text, from, i);
+        from = i + 1;
+      } else if (this.buf.length + i + 1 - from > this.max) {
+        this.reset();
+        this.discarding = true;
+        out.push({ overflow: true });
+      }
+    }
+    if (!this.discarding) this.buf += text.slice(from);
     return out;
   }
 
-  private step(c: string, out: (string | JsonStreamOverflow)[]): void {
-    if (this.discarding) {
-      if (c === "\n") this.discarding = false;
-    } else if (c === "\n") {
-      this.emit(out);
-    } else if (this.inString) {
-      this.stringChar(c, out);
-    } else if (this.depth === 0 && WS.has(c)) {
-      this.emit(out);
-    } else if (c === "}" || c === "]") {
+  /** What character `c` does to the text being built. */
+  private step(c: number): Cut {
+    if (c === NL) return CUT_DROP;
+    if (this.inString) {
+      if (this.escape) this.escape = false;
+      else if (c === 0x5c)
+        this.escape = true; // backslash
+      else if (c === 0x22) this.inString = false; // closing quote
+      return !this.inString && this.depth === 0 ? CUT_AFTER : KEEP;
+    }
+    if (c === 0x7d || c === 0x5d) {
+      // } or ]
       this.depth--;
-      this.buf += c;
-      if (this.depth <= 0) this.emit(out);
-    } else {
-      this.open(c, out);
+      return this.depth <= 0 ? CUT_AFTER : KEEP;
     }
-  }
-
-  private open(c: string, out: (string | JsonStreamOverflow)[]): void {
-    if (c === "{" || c === "[") {
-      if (this.depth === 0) this.emit(out);
-      this.depth++;
-    } else if (c === '"') {
-      if (this.depth === 0) this.emit(out);
-      this.inString = true;
+    if (this.depth > 0) {
+      if (c === 0x7b || c === 0x5b)
+        this.depth++; // { or [
+      else if (c === 0x22) this.inString = true;
+      return KEEP;
     }
-    this.append(c, out);
+    if (isSpace(c)) return CUT_DROP;
+    // At the top level an opening bracket or quote ends a bare token before it and starts a new text.
+    return c === 0x7b || c === 0x5b || c === 0x22 ? CUT_BEFORE : KEEP;
   }
 
-  private stringChar(c: string, out: (string | JsonStreamOverflow)[]): void {
-    if (this.escape) this.escape = false;
-    else if (c === "\\") this.escape = true;
-    else if (c === '"') this.inString = false;
-    this.append(c, out);
-    if (!this.inString && this.depth === 0) this.emit(out);
+  private afterCut(c: number): void {
+    if (c === 0x22) this.inString = true;
+    else this.depth = 1;
   }
 
-  private append(c: string, out: (string | JsonStreamOverflow)[]): void {
-    this.buf += c;
-    if (this.buf.length > this.max) {
-      this.reset();
-      this.discarding = c !== "\n";
-      out.push({ overflow: true });
-    }
-  }
-
-  private emit(out: (string | JsonStreamOverflow)[]): void {
-    if (this.buf.length > 0) out.push(this.buf);
+  private flush(out: (string | JsonStreamOverflow)[], text: string, from: number, to: number): void {
+    const t = this.buf + text.slice(from, to);
+    if (t.length > 0) out.push(t);
     this.reset();
   }
 
@@ -91,3 +107,13 @@ export class JsonStream {
     this.escape = false;
   }
 }
+
+type Cut = 0 | 1 | 2 | 3;
+/** Character belongs to the current text. */
+const KEEP: Cut = 0;
+/** The current text ends before this character, which starts the next one. */
+const CUT_BEFORE: Cut = 1;
+/** The current text ends with this character. */
+const CUT_AFTER: Cut = 2;
+/** The current text ends; this character (whitespace, newline) belongs to none. */
+const CUT_DROP: Cut = 3;
