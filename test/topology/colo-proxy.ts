@@ -103,9 +103,16 @@ export interface Qemu {
   stop(): Promise<void>;
 }
 
-/** Starts QEMU and resolves once QMP answers (QMP is the only socket probed: see waitQmp). */
-export async function startQemu(name: string, args: string[], qmpPath: string): Promise<Qemu> {
-  const proc = spawn(QEMU_BINARY, args, { stdio: ["ignore", "ignore", "pipe"] });
+/** Starts QEMU (in a network namespace if given) and resolves once QMP answers (the only socket probed). */
+export async function startQemu(
+  name: string,
+  args: string[],
+  qmpPath: string,
+  netns?: string,
+): Promise<Qemu> {
+  // `ip netns exec` execs QEMU in place, so the child's pid is QEMU's and killing it kills QEMU.
+  const [cmd, argv] = netns ? ["ip", ["netns", "exec", netns, QEMU_BINARY, ...args]] : [QEMU_BINARY, args];
+  const proc = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   let exited = false;
   proc.stderr?.setEncoding("utf8");
