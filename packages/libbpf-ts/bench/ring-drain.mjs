@@ -1,5 +1,7 @@
-// Ring drain rate: pre-fill the ring with N records from XDP test runs, then drain them in JS,
-// without and with a copy per record. Prints frames/s; run as root under each runtime:
+// Ring drain rate: pre-fill the ring with N records from XDP test runs, then drain them in JS, with the
+// zero-copy JS reader (RingBuffer, "mmap") and with libbpf's ring_buffer__consume + FFI callback ("cb"):
+// without a copy, with a new Uint8Array per record (slice), and copied into one preallocated slab.
+// Prints records/s; run as root under each runtime:
 //   node bench/ring-drain.mjs | bun bench/ring-drain.mjs | deno run -A bench/ring-drain.mjs
 // Needs a built package (npx tsc --build packages/libbpf-ts) and clang.
 import { execFileSync } from "node:child_process";
@@ -7,11 +9,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BpfObject, ffi, RingBuffer, xdpContext } from "libbpf-ts";
+import { BpfObject, ffi, LibbpfRingBuffer, RingBuffer, setPrint, xdpContext } from "libbpf-ts";
 
 const N = Number(process.env.BENCH_FRAMES ?? 200_000);
 const dir = mkdtempSync(join(tmpdir(), "libbpf-ts-bench-"));
-const obj_path = join(dir, "test.bpf.o");
+const objPath = join(dir, "test.bpf.o");
 const src = fileURLToPath(new URL("../test-bpf/test.bpf.c", import.meta.url));
 execFileSync("clang", [
   "-O2",
@@ -22,42 +24,79 @@ execFileSync("clang", [
   "-c",
   src,
   "-o",
-  obj_path,
+  objPath,
 ]);
+setPrint(null);
 
-function once(frameLen, copy) {
-  const obj = BpfObject.openFile(obj_path);
+const slab = new Uint8Array(16 << 20); // where a capture would hold frames: one copy, no allocation
+let slabAt = 0;
+let bytes = 0;
+
+const mmapHandlers = {
+  none: (_data, _at, len) => {
+    bytes += len;
+  },
+  slice: (data, at, len) => {
+    bytes += data.slice(at, at + len).byteLength;
+  },
+  slab: (data, at, len) => {
+    if (slabAt + len > slab.byteLength) slabAt = 0;
+    slab.set(data.subarray(at, at + len), slabAt);
+    slabAt += len;
+    bytes += len;
+  },
+};
+
+const cbHandlers = {
+  none: (data) => {
+    bytes += data.byteLength;
+  },
+  slice: (data) => {
+    bytes += data.slice().byteLength;
+  },
+  slab: (data) => {
+    if (slabAt + data.byteLength > slab.byteLength) slabAt = 0;
+    slab.set(data, slabAt);
+    slabAt += data.byteLength;
+    bytes += data.byteLength;
+  },
+};
+
+function once(style, frameLen, copy) {
+  const obj = BpfObject.openFile(objPath);
   obj.map("rb").setMaxEntries(64 << 20);
   obj.load();
-  const ring = new RingBuffer(obj.map("rb"), { wait: "timer" });
   const frame = new Uint8Array(frameLen).fill(1);
   obj.program("xdp_rec").testRun({ data: frame, ctx: xdpContext(frame.length), repeat: N });
-  let bytes = 0;
-  const t0 = performance.now();
-  const n = ring.drain(
-    copy
-      ? (data, at, len) => {
-          bytes += data.slice(at, at + len).byteLength;
-        }
-      : (_data, _at, len) => {
-          bytes += len;
-        },
-  );
+  bytes = 0;
+  let n;
+  let t0;
+  if (style === "mmap") {
+    const ring = new RingBuffer(obj.map("rb"), { wait: "timer" });
+    t0 = performance.now();
+    n = ring.drain(mmapHandlers[copy]);
+    ring.close();
+  } else {
+    const rb = new LibbpfRingBuffer(obj.map("rb"), cbHandlers[copy]);
+    t0 = performance.now();
+    n = rb.consume();
+    rb.close();
+  }
   const s = (performance.now() - t0) / 1000;
-  ring.close();
   obj.close();
   if (n !== N || bytes < n) throw new Error(`drained ${n} of ${N} (${bytes} bytes)`);
   return n / s;
 }
 
-console.log(`runtime ${ffi.runtime}, ${N} records per run (record = 4 B tag + min(frame, 252) B)`);
-for (const len of [100, 252]) {
-  for (const copy of [false, true]) {
-    once(len, copy); // warm-up: lets the JIT compile the drain loop
-    const rate = Math.max(once(len, copy), once(len, copy), once(len, copy));
-    console.log(
-      `frame ${String(len).padStart(3)} B  copy=${copy ? 1 : 0}  ${(rate / 1e6).toFixed(2)} M records/s (best of 3)`,
-    );
+console.log(`runtime ${ffi.runtime}, ${N} records per run (record = 4 B tag + min(frame, 252) B), best of 3`);
+for (const style of ["mmap", "cb"]) {
+  for (const len of [100, 252]) {
+    const rates = ["none", "slice", "slab"].map((copy) => {
+      once(style, len, copy); // warm-up: lets the JIT compile the drain loop
+      const best = Math.max(once(style, len, copy), once(style, len, copy), once(style, len, copy));
+      return `${(best / 1e6).toFixed(2)} M/s ${copy}`;
+    });
+    console.log(`${style.padEnd(4)} frame ${String(len).padStart(3)} B: ${rates.join(", ")}`);
   }
 }
 rmSync(dir, { recursive: true, force: true });

@@ -16,6 +16,7 @@ export {
 } from "./errors.js";
 export { type Backend, type Caps, type CType, detectRuntime, ffi, type Ptr } from "./ffi/index.js";
 export { type Field, LAYOUTS, type Layout } from "./layouts.js";
+export { LibbpfRingBuffer, type SampleHandler } from "./libbpf-ringbuf.js";
 export { BpfMap } from "./map.js";
 export { LIBBPF_PATH, openLibbpf } from "./native.js";
 export { ifindex } from "./netif.js";

@@ -30,7 +30,14 @@ function cProgram(): string {
   return lines.join("\n");
 }
 
+let cache: Map<string, number[]> | undefined;
+
 function measured(): Map<string, number[]> {
+  cache ??= measure();
+  return cache;
+}
+
+function measure(): Map<string, number[]> {
   compileBpf(); // installs clang & co. through the setup script if they are missing
   const src = join(dir, "layouts.c");
   const exe = join(dir, "layouts");
