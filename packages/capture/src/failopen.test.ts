@@ -15,16 +15,18 @@ import {
   type Topology,
 } from "../../../test/harness/netns.js";
 import { currentRuntime } from "../../../test/harness/runtime.js";
+import { openTapCapture } from "./capture.js";
 
 const skip = netnsUnavailable();
 const runTs = fileURLToPath(new URL("../scripts/run-ts.mjs", import.meta.url));
 const child = fileURLToPath(new URL("./failopen-child.fixtures.ts", import.meta.url));
 
-function spawnHolder(ifname: string): ChildProcess {
+function spawnHolder(ifname: string, attach = "auto"): ChildProcess {
   const args = [runTs, child, ifname];
   const rt = currentRuntime().name;
   return spawn(process.execPath, rt === "deno" ? ["run", "-A", ...args] : args, {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, COLOD_CAPTURE_ATTACH: attach },
   });
 }
 
@@ -84,6 +86,42 @@ describe.skipIf(skip)("fail-open on a killed capture process", () => {
         await new Promise((r) => setTimeout(r, 20));
       expect(queryTcx(ifindexOf(tap))).toEqual([]);
 
+      const free = await topo.record("udp port 4200");
+      await guest.send(frames);
+      expect((await free.stop()).length).toBe(5);
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  });
+
+  test("legacy tc fails closed: a killed holder's filter keeps diverting until a new capture replaces it", async () => {
+    const tap = topo.taps[0]!;
+    const proc = spawnHolder(tap, "tc");
+    const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+    try {
+      expect(await waitLine(proc, /attached tc \d+/)).toMatch(/attached tc/);
+      proc.kill("SIGKILL");
+      await exited;
+      const stale = await topo.record("udp port 4200");
+      await guest.send(frames);
+      expect(await stale.stop()).toEqual([]); // the orphaned filter still drops: fail-closed
+
+      const got: Uint8Array[] = [];
+      const cap = await openTapCapture({
+        ifname: tap,
+        role: "primary",
+        ringBytes: 1 << 20,
+        attach: "tc",
+        onFrame: (f) => void got.push(f),
+      });
+      try {
+        await guest.send(frames);
+        const deadline = Date.now() + 3000;
+        while (got.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        expect(got.length).toBe(5); // the new filter took over the stale one's handle and priority
+      } finally {
+        cap.close();
+      }
       const free = await topo.record("udp port 4200");
       await guest.send(frames);
       expect((await free.stop()).length).toBe(5);
