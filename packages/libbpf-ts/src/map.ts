@@ -18,6 +18,7 @@ interface Owner {
 
 /** A `struct bpf_map` of an object. Keys and values are raw bytes in the program's layout. */
 export class BpfMap {
+  #fd = -1; // cached after load: element ops are hot paths
   /** @internal */
   constructor(
     private readonly owner: Owner,
@@ -37,8 +38,12 @@ export class BpfMap {
 
   /** Kernel map fd (only after load). */
   get fd(): number {
-    if (!this.owner.loaded) throw new StateError(`map ${this.name} has no fd before load()`);
-    return check(`bpf_map__fd(${this.name})`, libbpf().bpf_map__fd(this.ptr));
+    void this.owner.ptr; // throws once the object is closed
+    if (this.#fd < 0) {
+      if (!this.owner.loaded) throw new StateError(`map ${this.name} has no fd before load()`);
+      this.#fd = check(`bpf_map__fd(${this.name})`, libbpf().bpf_map__fd(this.ptr));
+    }
+    return this.#fd;
   }
 
   /** `enum bpf_map_type` value. */

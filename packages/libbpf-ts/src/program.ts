@@ -53,6 +53,7 @@ interface Owner {
 
 /** A `struct bpf_program` of an object. */
 export class BpfProgram {
+  #fd = -1; // cached after load: testRun is a release hot path
   readonly #opts = new Struct(BPF_TEST_RUN_OPTS); // reused: testRun may be the release hot path
   readonly #info = new Uint8Array(64);
   readonly #infoLen = new Uint8Array(64);
@@ -81,8 +82,12 @@ export class BpfProgram {
 
   /** Program fd (only after load). */
   get fd(): number {
-    if (!this.owner.loaded) throw new StateError(`program ${this.name} has no fd before load()`);
-    return check(`bpf_program__fd(${this.name})`, libbpf().bpf_program__fd(this.ptr));
+    void this.owner.ptr; // throws once the object is closed
+    if (this.#fd < 0) {
+      if (!this.owner.loaded) throw new StateError(`program ${this.name} has no fd before load()`);
+      this.#fd = check(`bpf_program__fd(${this.name})`, libbpf().bpf_program__fd(this.ptr));
+    }
+    return this.#fd;
   }
 
   /** Kernel program id (what tc/TCX queries report). */

@@ -19,6 +19,8 @@ export interface Waiter {
 }
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+/** poll(2) timeout: whole ms, never negative (which would block forever) nor past int32. */
+const pollTimeout = (ms: number) => (Number.isNaN(ms) ? 0 : Math.min(Math.max(0, Math.ceil(ms)), 0x7fffffff));
 
 /** Default per runtime: off-thread poll where FFI can do it, else a worker. */
 export function defaultStrategy(): WaitStrategy {
@@ -82,7 +84,7 @@ function asyncWaiter(fd: number, pending: () => number): Waiter {
     async wait(timeoutMs) {
       if (pending() > 0) return true;
       if (closed) return false;
-      await poll(pfd, 1, Math.max(0, Math.ceil(timeoutMs)));
+      await poll(pfd, 1, pollTimeout(timeoutMs));
       return !closed && pending() > 0;
     },
     close: () => {
@@ -133,7 +135,7 @@ function workerWaiter(fd: number, pending: () => number): Waiter {
           ok(v);
         };
         worker.ref();
-        Atomics.store(ctl, 1, Math.max(0, Math.ceil(timeoutMs)));
+        Atomics.store(ctl, 1, pollTimeout(timeoutMs));
         Atomics.store(ctl, 0, 1);
         Atomics.notify(ctl, 0);
       });
