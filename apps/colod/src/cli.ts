@@ -11,6 +11,8 @@ const MAIN_HELP = `colod ${VERSION}: the COLO network-output comparator, a drop-
 
 Usage:
   colod compare --primary-in EP --secondary-in EP --outdev EP [--notify-dev EP] [options]
+  colod forward --from tap:IFNAME --to EP
+                                ship a guest's tap output to a remote comparator (replaces filter-redirector)
   colod demo [--seconds N]      run colod against a built-in primary/secondary traffic generator
   colod --help | --version
 
@@ -82,12 +84,16 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "compare":
       return compare(rest);
+    case "forward": {
+      const { runForward } = await import("./forward.js");
+      return runForward(rest);
+    }
     case "demo": {
       const { runDemo } = await import("./demo.js");
       return runDemo(rest);
     }
     default:
-      throw new UsageError(`unknown command "${cmd}"; expected compare or demo (see colod --help)`);
+      throw new UsageError(`unknown command "${cmd}"; expected compare, forward or demo (see colod --help)`);
   }
 }
 

@@ -9,12 +9,13 @@ import {
   type PassthroughRule,
 } from "@colod/compare";
 import { execSink, Notifier, type NotifySink, notifyDevSink } from "@colod/notify";
-import { type Channel, type ChannelEvent, type Endpoint, formatEndpoint, openChannel } from "@colod/wire";
+import { type ChannelEvent, type Endpoint, formatEndpoint, openChannel } from "@colod/wire";
 import { StartupError } from "./errors.js";
 import type { ColodCounters } from "./obs/counters.js";
 import type { Logger } from "./obs/log.js";
 import { DivergencePcap } from "./obs/pcap.js";
 import type { InstanceConfig } from "./options.js";
+import { openTapInput, openTapOutdev, type Port } from "./tap-port.js";
 
 /** A checkpoint request as the daemon reports it (logs, control-socket event). */
 export interface CheckpointRequestEvent {
@@ -59,9 +60,9 @@ export class CompareInstance {
   readonly notifier: Notifier;
   readonly #deps: InstanceDeps;
   readonly #log: Logger;
-  #primary?: Channel;
-  #secondary?: Channel;
-  #out?: Channel;
+  #primary?: Port;
+  #secondary?: Port;
+  #out?: Port;
   #notifyDev?: NotifySink & { close?(): Promise<void> };
   #pcap?: DivergencePcap;
   #timer?: ReturnType<typeof setInterval>;
@@ -142,9 +143,12 @@ export class CompareInstance {
     }
   };
 
-  #open(ep: Endpoint, name: string, onFrame?: (f: Uint8Array, v: number) => void): Channel {
+  async #open(ep: Endpoint, name: string, onFrame?: (f: Uint8Array, v: number) => void): Promise<Port> {
     if (ep.kind === "tap") {
-      throw new StartupError(`--${name}: tap: endpoints are not supported by this build yet (${ep.spec})`);
+      const onError = (e: unknown) =>
+        this.#log.error("tap.error", { channel: name, error: (e as Error).message });
+      if (name === "outdev") return openTapOutdev(ep.ifname, onError);
+      return openTapInput(ep.ifname, name === "primary-in" ? "primary" : "secondary", onFrame!, onError);
     }
     return openChannel({
       endpoint: ep,
@@ -161,12 +165,25 @@ export class CompareInstance {
   async start(): Promise<void> {
     const cfg = this.cfg;
     if (cfg.pcap) this.#pcap = new DivergencePcap({ path: cfg.pcap });
-    this.#out = this.#open(cfg.outdev, "outdev");
-    this.#out.on("drain", () => this.#resume());
-    this.#primary = this.#open(cfg.primaryIn, "primary-in", (f, v) => this.comparator.pushPrimary(f, v));
-    this.#secondary = this.#open(cfg.secondaryIn, "secondary-in", (f, v) =>
-      this.comparator.pushSecondary(f, v),
-    );
+    const opened: Port[] = [];
+    try {
+      this.#out = await this.#open(cfg.outdev, "outdev");
+      opened.push(this.#out);
+      this.#out.on("drain", () => this.#resume());
+      this.#primary = await this.#open(cfg.primaryIn, "primary-in", (f, v) =>
+        this.comparator.pushPrimary(f, v),
+      );
+      opened.push(this.#primary);
+      this.#secondary = await this.#open(cfg.secondaryIn, "secondary-in", (f, v) =>
+        this.comparator.pushSecondary(f, v),
+      );
+      opened.push(this.#secondary);
+      await Promise.all(opened.map((c) => c.listening));
+    } catch (e) {
+      await Promise.allSettled(opened.map((c) => c.close()));
+      if (e instanceof StartupError) throw e;
+      throw new StartupError(`instance ${cfg.name}: ${(e as Error).message}`, { cause: e });
+    }
     if (cfg.notifyDev) {
       this.#notifyDev = notifyDevSink({
         endpoint: cfg.notifyDev,
@@ -180,13 +197,6 @@ export class CompareInstance {
       const onError = (e: { code: string; message: string }) =>
         this.#log.warn("exec_hook.failed", { code: e.code, error: e.message });
       this.notifier.addSink(execSink({ command: "/bin/sh", args: ["-c", cfg.execHook], onError }));
-    }
-    const channels = [this.#out, this.#primary, this.#secondary];
-    try {
-      await Promise.all(channels.map((c) => c.listening));
-    } catch (e) {
-      await Promise.allSettled(channels.map((c) => c.close()));
-      throw new StartupError(`instance ${cfg.name}: ${(e as Error).message}`, { cause: e });
     }
     this.#timer = setInterval(() => this.comparator.scan(), cfg.expiredScanCycle);
     this.#log.info("instance.started", {
@@ -243,7 +253,7 @@ export class CompareInstance {
 
   /** Channel counters, for status output. */
   channels(): Record<string, unknown> {
-    const row = (c?: Channel) =>
+    const row = (c?: Port) =>
       c ? { connected: c.connected, ...c.stats, buffered: c.stats.buffered } : undefined;
     return { primaryIn: row(this.#primary), secondaryIn: row(this.#secondary), outdev: row(this.#out) };
   }

@@ -89,6 +89,14 @@ describe("colod compare options", () => {
       usage(["--primary-in", "unix:/x", "--secondary-in", "unix:/y", "--outdev", "unix:/x,server=on"]),
     ).toBe("--primary-in and --outdev must be different endpoints (both are unix:/x)");
   });
+  test("a tap may be the primary input and the outdev at once (capture its output, release into its host path)", () => {
+    const c = parse(["--primary-in", "tap:vnet0", "--secondary-in", "tap:vnet1", "--outdev", "tap:vnet0"])
+      .instances[0]!;
+    expect(c.outdev).toMatchObject({ kind: "tap", ifname: "vnet0" });
+    expect(usage(["--primary-in", "tap:vnet0", "--secondary-in", "tap:vnet0", "--outdev", "unix:/o"])).toBe(
+      "--primary-in and --secondary-in must be different endpoints (both are tap:vnet0)",
+    );
+  });
   test("--help", () => {
     expect(parseCompareArgs(["--help"])).toBe("help");
   });

@@ -174,7 +174,9 @@ export function instanceFromRaw(raw: Raw, name: string): InstanceConfig {
     for (let j = i + 1; j < roles.length; j++) {
       const [na, a] = roles[i]!;
       const [nb, b] = roles[j]!;
-      if (a && b && sameEndpoint(a, b))
+      // A tap is both: capture its guest's output (primary-in) and release into its host path (outdev).
+      const tapInAndOut = a?.kind === "tap" && na === "primary-in" && nb === "outdev";
+      if (a && b && !tapInAndOut && sameEndpoint(a, b))
         throw new UsageError(`--${na} and --${nb} must be different endpoints (both are ${a.spec})`);
     }
   }
