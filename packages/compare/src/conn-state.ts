@@ -14,10 +14,22 @@ export class ConnState {
   /** TCP byte-stream state, created by the first TCP frame of the connection. */
   tcp: TcpStream | undefined = undefined;
 
-  constructor(
-    /** The table entry this state belongs to (reported with checkpoint requests). */
-    readonly conn: ConnInfo,
-  ) {}
+  /**
+   * The connection's 5-tuple as reported with checkpoint requests and counter rows: a frozen copy made once per
+   * connection, so callers can keep or serialise it (the table entry itself points back at this state).
+   */
+  readonly conn: ConnInfo;
+
+  constructor(c: ConnInfo) {
+    this.conn = Object.freeze({
+      id: c.id,
+      proto: c.proto,
+      srcAddr: c.srcAddr,
+      dstAddr: c.dstAddr,
+      srcPort: c.srcPort,
+      dstPort: c.dstPort,
+    });
+  }
 
   /** True when nothing is held: the table may evict this connection. */
   idle(): boolean {

@@ -14,7 +14,15 @@ test("timer scan: a held frame older than the timeout requests a checkpoint, aga
   cmp.scan();
   cmp.scan();
   expect(rec.requests.map((r) => r.reason)).toEqual(["timeout", "timeout"]);
-  expect(rec.requests[0]!.conn).toMatchObject({ proto: 17 });
+  // A plain, serialisable 5-tuple (no back-reference to engine state).
+  expect(JSON.parse(JSON.stringify(rec.requests[0]!.conn))).toEqual({
+    id: 1,
+    proto: 17,
+    srcAddr: 0x0a000001,
+    dstAddr: 0x0a000002,
+    srcPort: 1234,
+    dstPort: 5678,
+  });
   cmp.checkpoint();
   cmp.scan();
   expect(rec.requests).toHaveLength(2);
