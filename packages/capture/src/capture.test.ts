@@ -1,7 +1,7 @@
 // Real taps: a guest writes frames into a tap, the capture program diverts IPv4 into the ring, tcpdump in an
 // outside namespace shows what reached the network.
 import { buildArp, buildFrame, buildIpv6Udp } from "@colod/packet";
-import { ffi } from "libbpf-ts";
+import { ffi, type WaitStrategy } from "libbpf-ts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   createTopology,
@@ -224,7 +224,7 @@ describe.skipIf(skip)("tap capture on real devices", () => {
     }
   });
 
-  const strategies = ["worker", ...(ffi.caps.asyncCall ? ["async"] : [])] as const;
+  const strategies: WaitStrategy[] = ["worker", ...(ffi.caps.asyncCall ? (["async"] as const) : [])];
   test.each(strategies)("the pump also runs on %s waits (poll(2) off the main thread)", async (wait) => {
     for (const wakeupBytes of [0, 1 << 20]) {
       const { got, onFrame } = collector();
