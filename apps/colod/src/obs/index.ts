@@ -10,10 +10,11 @@ export {
   type LogSink,
   SUPPRESSED_EVENT,
 } from "./log.js";
+export { histogramSamples, METRIC_DEFS, type MetricDef } from "./metric-defs.js";
 export {
   ColodMetrics,
+  type ColodMetricsOptions,
   type CountersCollector,
-  histogramSamples,
   type MetricsServer,
   type MetricsServerOptions,
   startMetricsServer,
