@@ -63,5 +63,5 @@ test("nonblocking symbols run off-thread where the runtime can", async () => {
   const t = setInterval(() => ticks++, 1);
   expect(await libc.async.usleep!(50_000)).toBe(0);
   clearInterval(t);
-  expect(ticks).toBeGreaterThan(5);
+  expect(ticks).toBeGreaterThan(0); // a blocking call would let no interval run before clearInterval
 });
