@@ -143,8 +143,8 @@ test.each(strategies)(
     expect(await woke).toBe(true);
     clearInterval(timer);
     // The loop kept running while waiting: the send timer fired (or wait would have timed out) and so did
-  // the interval, however loaded the machine is.
-  expect(ticks).toBeGreaterThan(0);
+    // the interval, however loaded the machine is.
+    expect(ticks).toBeGreaterThan(0);
     expect(ring.drain(() => {})).toBe(1);
     expect(await ring.wait(0)).toBe(false);
     obj.close();
