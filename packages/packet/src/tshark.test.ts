@@ -39,6 +39,10 @@ const FIELDS = [
   "udp.srcport",
   "udp.dstport",
   "udp.length",
+  "ip.checksum.status",
+  "tcp.checksum.status",
+  "udp.checksum.status",
+  "icmp.checksum.status",
 ] as const;
 type Row = Record<(typeof FIELDS)[number], string>;
 
@@ -63,14 +67,15 @@ function ensureTshark(): void {
 function dissect(frames: Uint8Array[]): Row[] {
   const file = join(dir, "fixtures.pcap");
   writeFileSync(file, writePcap(frames));
-  const opts = [
-    "-o",
+  const prefs = [
     "tcp.relative_sequence_numbers:FALSE",
-    "-o",
-    "ip.defragment:FALSE",
-    "-o",
     "tcp.analyze_sequence_numbers:FALSE",
+    "ip.defragment:FALSE",
+    "ip.check_checksum:TRUE",
+    "tcp.check_checksum:TRUE",
+    "udp.check_checksum:TRUE",
   ];
+  const opts = prefs.flatMap((p) => ["-o", p]);
   const args = [
     "-r",
     file,
@@ -150,6 +155,30 @@ describe("tshark agrees with the parser", () => {
       // tshark still reads the base header of a malformed datagram when it is there; so do we.
       if (info.srcAddr !== 0 && row["ip.src"] !== "") checkIp(info, row);
     } else checkParsed(info, row, protos);
+  });
+
+  test("tshark finds every checksum in the builder's and the hand-written frames good", () => {
+    const CHECKSUMS = [
+      "ip.checksum.status",
+      "tcp.checksum.status",
+      "udp.checksum.status",
+      "icmp.checksum.status",
+    ];
+    const bad = new Set(badFixtures);
+    let checked = 0;
+    cases.forEach((f, i) => {
+      if (bad.has(f)) return; // deliberately corrupted
+      const mf = (parse(f.frame, f.vnetHdrLen, newPacketInfo()).ipFragWord & 0x2000) !== 0;
+      for (const field of CHECKSUMS) {
+        const status = rows[i]![field as keyof Row];
+        if (status === "") continue;
+        // 1 = good; 2 = unverified, which is right for a first fragment's L4 checksum (needs reassembly).
+        const want = mf && field !== "ip.checksum.status" ? "2" : "1";
+        expect(`${f.name}: ${field}=${status}`).toBe(`${f.name}: ${field}=${want}`);
+        checked++;
+      }
+    });
+    expect(checked).toBeGreaterThan(30);
   });
 
   test("every class and protocol was cross-checked", () => {
