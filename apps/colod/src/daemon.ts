@@ -53,7 +53,8 @@ export class Daemon {
   }
 
   #onRequest(ev: CheckpointRequestEvent): void {
-    if (!this.#control || !ev.sent) return;
+    // Every request the comparator decides on is an event, sent to the COLO frame or coalesced (SPEC 6).
+    if (!this.#control) return;
     emitCheckpointRequest(this.#control, {
       reason: ev.reason.replace("-", "_") as "divergence",
       instance: ev.instance,
@@ -121,8 +122,9 @@ export class Daemon {
       if (this.#cfg.metrics) {
         this.#metrics = await startMetricsServer({
           ...this.#cfg.metrics,
+          version: VERSION,
           collect: () => this.instances.map((i) => i.snapshot()),
-          onError: (e) => this.#log.error("metrics.error", { error: String(e) }),
+          onError: (e) => this.#log.error("metrics.error", { error: e }),
         });
         this.#log.info("metrics.listening", { url: this.#metrics.url });
       }
