@@ -42,7 +42,8 @@ export interface RingBufferOptions {
 function mmap(len: number, prot: number, fd: number, offset: number, what: string): Ptr {
   const p = libc().call.mmap(null, len, prot, MAP_SHARED, fd, offset);
   const a = ffi.address(p);
-  if (a === 0n || a >= 1n << 63n || a === 0xffffffffffffffffn)
+  if (a <= 0n || a >= 1n << 63n)
+    // NULL or MAP_FAILED ((void *)-1, signed or not per runtime)
     throw errnoError(`mmap(${what})`, lastErrno() || 22);
   return p;
 }
@@ -52,6 +53,7 @@ export class RingBuffer {
   /** Data area bytes (the map's max_entries). */
   readonly size: number;
   readonly #mask: number;
+  readonly #maskBig: bigint;
   readonly #page: number;
   readonly #fd: number;
   #cons: Ptr;
@@ -74,8 +76,10 @@ export class RingBuffer {
         errno: 22,
       });
     this.#fd = map.fd;
+    this.#waiter = makeWaiter(opts.wait, this.#fd, () => this.pending(), opts.intervalMs ?? 1);
     this.size = map.maxEntries;
     this.#mask = this.size - 1;
+    this.#maskBig = BigInt(this.#mask);
     this.#page = libc().call.sysconf(SC_PAGESIZE);
     const name = map.name;
     this.#cons = mmap(this.#page, PROT_READ | PROT_WRITE, this.#fd, 0, `${name} consumer page`);
@@ -95,7 +99,6 @@ export class RingBuffer {
     this.#pos = Atomics.load(this.#consPos, 0);
     const [c, p, len] = [this.#cons, this.#prod, this.#page + 2 * this.size];
     const page = this.#page;
-    this.#waiter = makeWaiter(opts.wait, this.#fd, () => this.pending(), opts.intervalMs ?? 1);
     track(this, () => {
       libc().call.munmap(c, page);
       libc().call.munmap(p, len);
@@ -126,7 +129,7 @@ export class RingBuffer {
     const avail = Number(this.#producer() - this.#pos);
     let done = 0;
     let n = 0;
-    let off = Number(this.#pos & BigInt(this.#mask));
+    let off = Number(this.#pos & this.#maskBig);
     try {
       while (done < avail && n < max && !this.#closeRequested) {
         const len = this.#len(off) >>> 0;
@@ -165,7 +168,7 @@ export class RingBuffer {
     const avail = Number(this.#producer() - this.#pos);
     let done = 0;
     let got = -1;
-    let off = Number(this.#pos & BigInt(this.#mask));
+    let off = Number(this.#pos & this.#maskBig);
     while (done < avail && got < 0) {
       const len = this.#len(off) >>> 0;
       if (len & BUSY) break;

@@ -4,7 +4,7 @@
 // worker: a worker thread blocks in poll(2) and posts a message (the only off-thread option on Bun).
 import { Worker } from "node:worker_threads";
 import { POLLIN } from "./constants.js";
-import { InvalidArgumentError } from "./errors.js";
+import { InvalidArgumentError, StateError } from "./errors.js";
 import { ffi } from "./ffi/index.js";
 import { POLLFD } from "./layouts.js";
 import { LIBC_PATH, libc } from "./native.js";
@@ -113,26 +113,32 @@ function workerWaiter(fd: number, pending: () => number): Waiter {
   const sab = new SharedArrayBuffer(8);
   const ctl = new Int32Array(sab);
   let w: Worker | undefined;
-  let wake: ((v: boolean) => void) | undefined;
+  let wake: ((v: boolean | Error) => void) | undefined;
+  let failed: Error | undefined;
   const start = () => {
     const src = ffi.workerPrelude(LIBC_PATH) + WORKER_BODY;
     const worker = new Worker(src, { eval: true, workerData: { sab, fd } });
     worker.on("message", () => wake?.(pending() > 0));
-    worker.on("error", () => wake?.(pending() > 0));
+    worker.on("error", (cause) => {
+      failed = new StateError(`ring wait worker failed: ${(cause as Error).message}`);
+      wake?.(failed);
+    });
     worker.unref();
     return worker;
   };
   return {
     wait(timeoutMs) {
       if (pending() > 0) return Promise.resolve(true);
+      if (failed) return Promise.reject(failed);
       if (Atomics.load(ctl, 0) === 2) return Promise.resolve(false);
       w ??= start();
       const worker = w;
-      return new Promise<boolean>((ok) => {
+      return new Promise<boolean>((ok, ko) => {
         wake = (v) => {
           wake = undefined;
           worker.unref();
-          ok(v);
+          if (v instanceof Error) ko(v);
+          else ok(v);
         };
         worker.ref();
         Atomics.store(ctl, 1, pollTimeout(timeoutMs));
