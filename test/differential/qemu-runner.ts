@@ -1,17 +1,43 @@
 // Runs scenarios through a real QEMU 7.2 colo-compare over its unix sockets and records outdev and notify_dev.
+//
+// QEMU polls its three inputs as separate event sources, so bytes written to two sockets may be handled in
+// either order, and under CPU load a fixed pause does not fix that. Every change of input is therefore
+// followed by a barrier that QEMU itself confirms:
+// - primary: a marker (an ARP frame, forwarded at once) comes back on outdev;
+// - secondary: a probe pair on a connection of its own (primary copy, then secondary copy) is released;
+// - notify_dev: a COLO_USERSPACE_PROXY_INIT is answered.
+// Harness frames and answers are removed from what the run reports.
+import { buildArp, buildFrame } from "@colod/packet";
 import { encode, NotifyMessage, notifyPayload, parseNotify } from "@colod/wire";
-import { FramedClient } from "../harness/framed-client.js";
+import { FramedClient, type ReceivedFrame } from "../harness/framed-client.js";
 import { type ColoCompare, sleep, startColoCompare } from "../harness/qemu.js";
-import { type BuiltFrame, type BuiltStep, type Observed, OPTION_SETS, type OptionSet } from "./scenario.js";
+import {
+  type BuiltFrame,
+  type BuiltStep,
+  type NotifyIn,
+  type Observed,
+  OPTION_SETS,
+  type OptionSet,
+} from "./scenario.js";
 
-// QEMU handles each input socket in its own event source: a pause when the input changes keeps the order
-// the scenario states (writes on one socket keep their order without it).
-const SWITCH_GAP_MS = 25;
-// Quiet time after the steps and after the final checkpoint: QEMU emits within a millisecond or two.
-const SETTLE_MS = 120;
+// How long a barrier may take; QEMU answers within a millisecond or two when it gets the CPU.
+const BARRIER_WAIT_MS = 10_000;
+// Waiting in short slices notices a QEMU that died (the zero-length abort) quickly.
+const SLICE_MS = 100;
+// Notify frames QEMU wrote before the last barrier: time for our side to read that other socket.
+const NOTIFY_SETTLE_MS = 10;
+const GET_XEN_INIT = NotifyMessage.COLO_COMPARE_GET_XEN_INIT;
+
+type Input = "p" | "s" | "n";
 
 /** One QEMU colo-compare (one option set) with a client on each of its sockets. */
 export class QemuRunner {
+  private barriers = 0;
+  /** Outdev frames of the current phase, harness frames removed. */
+  private seen: ReceivedFrame[] = [];
+  /** Notify messages of the current run, barrier answers removed. */
+  private notes: string[] = [];
+
   private constructor(
     readonly cc: ColoCompare,
     private readonly vnetHdr: boolean,
@@ -41,18 +67,21 @@ export class QemuRunner {
     }
   }
 
-  /** Plays the steps, waits, sends the final COLO_CHECKPOINT and returns everything QEMU emitted. */
+  /** Plays the steps, sends the final COLO_CHECKPOINT and returns everything QEMU emitted. */
   async run(steps: BuiltStep[]): Promise<Observed> {
-    await this.play(steps);
-    await sleep(SETTLE_MS);
-    const out = this.out.drain();
-    if (!this.cc.exited()) await this.notify("COLO_CHECKPOINT");
-    await sleep(SETTLE_MS);
-    const flushed = this.out.drain();
-    const notify = this.nfy
-      .drain()
-      .map((f) => parseNotify(f.payload) ?? `?${Buffer.from(f.payload).toString("hex")}`);
-    return { out, flushed, notify, aborted: this.cc.exited() !== undefined };
+    this.seen = [];
+    this.notes = [];
+    const last = await this.play(steps);
+    if (last !== undefined && last !== "p") await this.barrier(last);
+    await this.barrier("p");
+    const out = this.seen.splice(0);
+    await this.notify("COLO_CHECKPOINT");
+    await this.barrier("n");
+    await this.barrier("p");
+    const flushed = this.seen.splice(0);
+    await sleep(NOTIFY_SETTLE_MS);
+    this.note(this.nfy.drain());
+    return { out, flushed, notify: this.notes, aborted: this.cc.exited() !== undefined };
   }
 
   /** Closes the clients and stops QEMU. */
@@ -61,17 +90,24 @@ export class QemuRunner {
     await this.cc.stop();
   }
 
-  private async play(steps: BuiltStep[]): Promise<void> {
-    let prev: string | undefined;
+  /** Plays the steps with a barrier at every change of input; returns the last input used. */
+  private async play(steps: BuiltStep[]): Promise<Input | undefined> {
+    let prev: Input | undefined;
     for (let i = 0; i < steps.length; ) {
       const st = steps[i]!;
-      const kind = "side" in st ? st.side : "to" in st ? st.to : "notify" in st ? "n" : "w";
-      if (prev !== undefined && kind !== prev) await sleep(SWITCH_GAP_MS);
-      prev = kind;
+      const input: Input | undefined =
+        "side" in st ? st.side : "to" in st ? st.to : "notify" in st ? "n" : undefined;
+      if (prev !== undefined && input !== prev) {
+        await this.barrier(prev);
+        prev = undefined;
+      }
       if ("wait" in st) {
         await sleep(st.wait);
         i++;
-      } else if ("notify" in st) {
+        continue;
+      }
+      prev = input;
+      if ("notify" in st) {
         await this.notify(st.notify);
         i++;
       } else if ("to" in st) {
@@ -85,6 +121,73 @@ export class QemuRunner {
         i = j;
       }
     }
+    return prev;
+  }
+
+  /** Returns once QEMU has handled everything written so far on `input`. */
+  private async barrier(input: Input): Promise<void> {
+    if (this.cc.exited()) return;
+    const n = ++this.barriers;
+    if (input === "n") {
+      await this.notify("COLO_USERSPACE_PROXY_INIT");
+      await this.until(
+        this.nfy,
+        (f) => parseNotify(f.payload) === GET_XEN_INIT,
+        (fs) => this.note(fs),
+      );
+      return;
+    }
+    if (input === "p") {
+      const marker = buildArp({
+        senderIp: "10.255.255.254",
+        targetIp: `10.255.${(n >> 8) & 0xff}.${n & 0xff}`,
+      });
+      await this.write(this.pri, encode(marker, 0, { vnetHdr: this.vnetHdr }));
+      await this.until(
+        this.out,
+        (f) => sameFrame(f, marker),
+        (fs) => this.seen.push(...fs),
+      );
+      return;
+    }
+    // A UDP pair of its own: its release proves QEMU handled every secondary frame written before it.
+    const probe = buildFrame({
+      src: "10.254.0.1",
+      dst: "10.254.0.2",
+      sport: 9,
+      dport: 9,
+      payload: `probe ${n}`,
+    });
+    await this.write(this.pri, encode(probe, 0, { vnetHdr: this.vnetHdr }));
+    await this.write(this.sec, encode(probe, 0, { vnetHdr: this.vnetHdr }));
+    await this.until(
+      this.out,
+      (f) => sameFrame(f, probe),
+      (fs) => this.seen.push(...fs),
+    );
+  }
+
+  /** Reads `c` until `isMark` matches (that frame is dropped); everything before it goes to `keep`. */
+  private async until(
+    c: FramedClient,
+    isMark: (f: ReceivedFrame) => boolean,
+    keep: (frames: ReceivedFrame[]) => void,
+  ): Promise<void> {
+    const deadline = Date.now() + BARRIER_WAIT_MS;
+    for (;;) {
+      if (this.cc.exited()) return keep(c.drain());
+      if (Date.now() > deadline)
+        throw new Error(`QEMU did not confirm a barrier within ${BARRIER_WAIT_MS} ms`);
+      const [f] = await c.waitFrames(1, SLICE_MS).catch(() => []);
+      if (!f) continue;
+      if (isMark(f)) return;
+      keep([f]);
+    }
+  }
+
+  private note(frames: ReceivedFrame[]): void {
+    for (const f of frames)
+      this.notes.push(parseNotify(f.payload) ?? `?${Buffer.from(f.payload).toString("hex")}`);
   }
 
   private sendFrames(frames: BuiltFrame[]): Promise<void> {
@@ -98,12 +201,21 @@ export class QemuRunner {
     try {
       await client.write(bytes);
     } catch (e) {
-      if (!this.cc.exited() && !client.closed) throw e;
+      // EPIPE can come before the runtime has reported QEMU's exit: give that report a moment.
+      for (let i = 0; i < 50 && !this.cc.exited(); i++) await sleep(SLICE_MS / 5);
+      if (!this.cc.exited()) throw e;
     }
   }
 
-  private notify(msg: "COLO_CHECKPOINT" | "COLO_USERSPACE_PROXY_INIT"): Promise<void> {
+  private notify(msg: NotifyIn): Promise<void> {
     // QEMU reads notify_dev with the vnet word when vnet_hdr_support is on (and writes it without).
     return this.write(this.nfy, encode(notifyPayload(NotifyMessage[msg]), 0, { vnetHdr: this.vnetHdr }));
   }
+}
+
+function sameFrame(f: ReceivedFrame, bytes: Uint8Array): boolean {
+  return (
+    f.vnetHdrLen === 0 &&
+    Buffer.from(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength).equals(bytes)
+  );
 }
