@@ -9,6 +9,8 @@ export class ByteTap {
   private readonly down: Uint8Array[] = [];
   private readonly up: Uint8Array[] = [];
   private readonly sockets: Socket[] = [];
+  private accepted = 0;
+  private refusing = false;
 
   private constructor(
     private readonly server: Server,
@@ -36,6 +38,21 @@ export class ByteTap {
     return Buffer.concat(this.up);
   }
 
+  /** How many clients the relay has joined to the upstream so far. */
+  get connections(): number {
+    return this.accepted;
+  }
+
+  /** While on, new clients are closed at once and never reach the upstream (a peer that is down). */
+  refuse(on: boolean): void {
+    this.refusing = on;
+  }
+
+  /** Cuts every relayed connection (both ends) and keeps listening, as if the link had dropped. */
+  drop(): void {
+    for (const s of this.sockets.splice(0)) s.destroy();
+  }
+
   /** Forgets what was recorded (the next test starts from here). */
   reset(): void {
     this.down.length = 0;
@@ -44,11 +61,16 @@ export class ByteTap {
 
   /** Closes the listener and both ends of every relayed connection. */
   close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
+    this.drop();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
   private join(client: Socket, upstream: string): void {
+    if (this.refusing) {
+      client.destroy();
+      return;
+    }
+    this.accepted++;
     const server = connect({ path: upstream });
     this.sockets.push(client, server);
     // Writes issued before the upstream connect completes are queued by the socket.
