@@ -46,6 +46,7 @@ export const OPTION_SETS = {
   /** A QEMU of its own: a fresh connection table for the 16385-connection wipe. */
   wipe: {},
 } as const satisfies Record<string, Omit<ColoCompareOptions, "notify" | "binary">>;
+/** The name of an option set. */
 export type OptionSet = keyof typeof OPTION_SETS;
 
 /** What comes out. Frames are named by step labels; any other output shows up as "?<hex>". */

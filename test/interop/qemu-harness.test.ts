@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type ColoCompare, coloCompareObject, sleep, startColoCompare } from "../harness/qemu.js";
+import { type ColoCompare, coloCompareObject, ensureQemu, sleep, startColoCompare } from "../harness/qemu.js";
 
 function open(path: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -75,5 +75,13 @@ describe("QEMU colo-compare harness", () => {
     await other.stop();
     expect(other.exited()).toBeDefined();
     expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe("QEMU harness set-up", () => {
+  test("a missing QEMU binary runs scripts/setup-system.sh, then fails with a clear message", () => {
+    expect(() => ensureQemu("/nonexistent/qemu-system-x86_64")).toThrow(
+      /\/nonexistent\/qemu-system-x86_64 is missing and .*setup-system\.sh could not install it/,
+    );
   });
 });
