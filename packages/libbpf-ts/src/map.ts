@@ -19,6 +19,10 @@ interface Owner {
 /** A `struct bpf_map` of an object. Keys and values are raw bytes in the program's layout. */
 export class BpfMap {
   #fd = -1; // cached after load: element ops are hot paths
+  #type: number | undefined;
+  #keySize: number | undefined;
+  #valueSize: number | undefined;
+  #valueBuf: number | undefined;
   /** @internal */
   constructor(
     private readonly owner: Owner,
@@ -48,17 +52,23 @@ export class BpfMap {
 
   /** `enum bpf_map_type` value. */
   get type(): number {
-    return libbpf().bpf_map__type(this.ptr);
+    const cached = this.#type ?? libbpf().bpf_map__type(this.ptr);
+    this.#type = cached;
+    return cached;
   }
 
-  /** Key size in bytes. */
+  /** Key size in bytes (fixed by the object's BTF, so cached). */
   get keySize(): number {
-    return libbpf().bpf_map__key_size(this.ptr);
+    const cached = this.#keySize ?? libbpf().bpf_map__key_size(this.ptr);
+    this.#keySize = cached;
+    return cached;
   }
 
   /** Value size in bytes (per CPU for per-CPU maps). */
   get valueSize(): number {
-    return libbpf().bpf_map__value_size(this.ptr);
+    const cached = this.#valueSize ?? libbpf().bpf_map__value_size(this.ptr);
+    this.#valueSize = cached;
+    return cached;
   }
 
   /** max_entries (the data size in bytes for a ring buffer). */
@@ -69,7 +79,9 @@ export class BpfMap {
   /** Bytes a lookup returns: valueSize, or 8-byte-rounded valueSize times possible CPUs for per-CPU maps. */
   get valueBufferSize(): number {
     const v = this.valueSize;
-    return PERCPU_TYPES.has(this.type) ? ((v + 7) & ~7) * possibleCpus() : v;
+    const cached = (this.#valueBuf ?? PERCPU_TYPES.has(this.type)) ? ((v + 7) & ~7) * possibleCpus() : v;
+    this.#valueBuf = cached;
+    return cached;
   }
 
   /** Resize before load (a ring buffer's size must be a power of two multiple of the page size). */
