@@ -280,6 +280,43 @@ describe.skipIf(skip)("tap capture on real devices", () => {
     expect(seen).toEqual([boom]);
   });
 
+  test.each(strategies)(
+    "wakeup threshold: %s waits sleep through a small backlog and wake when it crosses",
+    async (wait) => {
+      const cap = await openTapCapture({
+        ifname: topo.taps[0]!,
+        role: "primary",
+        ringBytes: RING,
+        wakeupBytes: 8192,
+        wait,
+      });
+      try {
+        expect(await cap.source.wait(20)).toBe(false); // warm-up: the worker thread starts on first use
+        // Below the threshold nothing wakes the wait: it runs to its timeout with the frames waiting. A
+        // signal can end a poll early, so one clean run out of three tries is the pass mark; a program
+        // that woke on every record would fail all three.
+        let slept = false;
+        for (let i = 0; i < 3 && !slept; i++) {
+          const small = cap.source.wait(300);
+          const t0 = Date.now();
+          await primary.send(udpFrames(3, 200)); // ~700 B of records
+          expect(await small).toBe(true);
+          slept = Date.now() - t0 >= 250;
+          expect(cap.source.flush()).toBe(3);
+        }
+        expect(slept).toBe(true);
+
+        const big = cap.source.wait(20_000);
+        const t1 = Date.now();
+        await primary.send(udpFrames(10, 1000)); // ~10 KB: the record that crosses 8 KiB forces a wakeup
+        expect(await big).toBe(true);
+        expect(Date.now() - t1).toBeLessThan(15_000);
+      } finally {
+        cap.close();
+      }
+    },
+  );
+
   test("a missing interface gives InterfaceNotFoundError naming it", async () => {
     const err = await openTapCapture({ ifname: "nosuchtap0", role: "primary" }).catch((e) => e);
     expect(err).toBeInstanceOf(InterfaceNotFoundError);
