@@ -4,12 +4,12 @@
 // kernel consumes the header and tcpdump sees the bare Ethernet frame.
 import { join } from "node:path";
 import { buildFrame, TcpFlag } from "@colod/packet";
-import { encode } from "@colod/wire";
+import { encode, NotifyMessage, notifyPayload, parseNotify } from "@colod/wire";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type ColodProcess, socketDir, startColod } from "../harness/colod.js";
 import { FramedClient } from "../harness/framed-client.js";
 import { netnsUnavailable, sh } from "../harness/netns.js";
-import { ensureQemu } from "../harness/qemu.js";
+import { ensureQemu, sleep } from "../harness/qemu.js";
 import { ByteTap } from "./byte-tap.js";
 import { chardevConnected, type Qemu, startQemu, until } from "./colo-proxy.js";
 import {
@@ -23,6 +23,8 @@ import {
 } from "./virtio-tap.js";
 
 const WAIT_MS = 5_000;
+// Nothing within this window means nothing was emitted (each hop forwards within a few milliseconds).
+const QUIET_MS = 300;
 /** sizeof(struct virtio_net_hdr): virtio-net's header before a guest driver negotiates mergeable buffers. */
 const VIRTIO_NET_HDR_LEN = 10;
 
@@ -61,6 +63,7 @@ function guestOutput(): Sent[] {
   return [udp(1, "virtio udp 1"), tcp(0, "virtio tcp 0"), tcp(1, "virtio tcp 1"), udp(2, "virtio udp 2")];
 }
 
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const withHdr = (s: Sent) => Buffer.concat([s.hdr, s.eth]);
 const framed = (payloads: Uint8Array[]) =>
   Buffer.concat(payloads.map((p) => encode(p, VIRTIO_NET_HDR_LEN, { vnetHdr: true })));
@@ -73,13 +76,15 @@ describe.skipIf(netnsUnavailable() !== undefined)(
     let primary: Qemu | undefined;
     let secondary: Qemu | undefined;
     let colod: ColodProcess | undefined;
-    let pcap: Capture | undefined;
+    const captures: Capture[] = [];
+    let record: () => Promise<Capture>;
     const taps: ByteTap[] = [];
     const clients: FramedClient[] = [];
     let pri: ByteTap;
     let out: ByteTap;
     let pTx: FramedClient;
     let sTx: FramedClient;
+    let nfy: FramedClient;
 
     beforeAll(async () => {
       ensureQemu();
@@ -100,7 +105,11 @@ describe.skipIf(netnsUnavailable() !== undefined)(
       primary = await startQemu("primary", virtioPrimaryArgs(ps, compare0, compareOut), ps.qmp, netns);
       // A tap that is down rejects QEMU's writes (EIO); tcpdump then watches what the kernel received.
       sh("ip", ["-n", netns, "link", "set", ps.tap, "up"]);
-      pcap = await capture(netns, ps.tap, ["udp", "or", "tcp"]);
+      record = async () => {
+        const c = await capture(netns, ps.tap, ["udp", "or", "tcp"]);
+        captures.push(c);
+        return c;
+      };
       pri = await ByteTap.listen(join(dir, "tap-pri.sock"), compare0);
       out = await ByteTap.listen(join(dir, "tap-out.sock"), compareOut);
       taps.push(pri, out);
@@ -110,6 +119,7 @@ describe.skipIf(netnsUnavailable() !== undefined)(
           ...["--primary-in", `unix:${pri.path}`],
           ...["--secondary-in", `unix:${secondaryIn},server=on,wait=off`],
           ...["--outdev", `unix:${out.path}`],
+          ...["--notify-dev", `unix:${join(dir, "notify.sock")},server=on,wait=off`],
           ...["--compare-timeout", "60000"],
           "--vnet-hdr-support",
         ],
@@ -124,7 +134,9 @@ describe.skipIf(netnsUnavailable() !== undefined)(
       for (const path of [ps.guestTx, ss.guestTx]) {
         clients.push(await FramedClient.connect(path, { vnetHdr: true }));
       }
-      [pTx, sTx] = clients as [FramedClient, FramedClient];
+      // The COLO frame's side of notify_dev: the vnet word toward colod only (QEMU's asymmetry).
+      clients.push(await FramedClient.connect(join(dir, "notify.sock"), { vnetHdr: true, rxVnetHdr: false }));
+      [pTx, sTx, nfy] = clients as [FramedClient, FramedClient, FramedClient];
       const s = secondary;
       await until(
         "the guest_tx injectors' clients",
@@ -133,7 +145,7 @@ describe.skipIf(netnsUnavailable() !== undefined)(
     });
 
     afterAll(async () => {
-      await pcap?.stop(0);
+      await Promise.all(captures.map((c) => c.stop(0)));
       await Promise.all(clients.map((c) => c.close()));
       await Promise.all([secondary?.stop(), primary?.stop(), colod?.cleanup()]);
       await Promise.all(taps.map((t) => t.close()));
@@ -141,6 +153,8 @@ describe.skipIf(netnsUnavailable() !== undefined)(
     });
 
     test("hn0's vnet_hdr_len and the header reach colod; the kernel gets the header colod released", async () => {
+      const pcap = await record();
+      out.reset();
       const sent = guestOutput();
       for (const x of sent) await pTx.send(withHdr(x), VIRTIO_NET_HDR_LEN);
       for (const x of sent) await sTx.send(withHdr(x), VIRTIO_NET_HDR_LEN);
@@ -149,10 +163,9 @@ describe.skipIf(netnsUnavailable() !== undefined)(
         async () => out.toUpstream().byteLength >= framed(sent.map(withHdr)).byteLength,
         WAIT_MS,
       );
-      const seen = (await pcap!.stop(300)).map((f) => Buffer.from(f).toString("hex"));
-      pcap = undefined;
+      const seen = (await pcap.stop(300)).map(hex);
       // The tap's host side saw each Ethernet frame once, without the 10 header bytes, per-flow in order.
-      const order = seen.map((h) => sent.findIndex((x) => Buffer.from(x.eth).toString("hex") === h));
+      const order = seen.map((h) => sent.findIndex((x) => hex(x.eth) === h));
       expect(order.toSorted((a, b) => a - b)).toEqual(sent.map((_, i) => i));
       for (const flow of ["udp", "tcp"]) {
         const own = order.filter((i) => sent[i]?.flow === flow);
@@ -161,6 +174,28 @@ describe.skipIf(netnsUnavailable() !== undefined)(
       // QEMU 7.2's redire1 wrote `len | 10 | header + frame`; colod wrote the same back to redire0.
       expect(pri.fromUpstream()).toEqual(framed(sent.map(withHdr)));
       expect(out.toUpstream()).toEqual(framed(order.map((i) => withHdr(sent[i]!))));
+    });
+
+    test("a divergence with real headers is held until COLO_CHECKPOINT; then the kernel gets the primary's frame", async () => {
+      const pcap = await record();
+      out.reset();
+      const spec = { proto: "udp", sport: 5000, dport: 3333, ipId: 7 } as const;
+      const p: Sent = {
+        flow: "udp",
+        eth: buildFrame({ ...spec, payload: "primary A" }),
+        hdr: needsCsum(34, 6),
+      };
+      const s: Sent = { ...p, eth: buildFrame({ ...spec, payload: "secondary B" }) };
+      await pTx.send(withHdr(p), VIRTIO_NET_HDR_LEN);
+      await sTx.send(withHdr(s), VIRTIO_NET_HDR_LEN);
+      const [req] = await nfy.waitFrames(1, WAIT_MS);
+      expect(parseNotify(req!.payload)).toBe(NotifyMessage.DO_CHECKPOINT);
+      await sleep(QUIET_MS);
+      expect(out.toUpstream().byteLength).toBe(0);
+      await nfy.send(notifyPayload(NotifyMessage.COLO_CHECKPOINT));
+      await until("the flush", async () => out.toUpstream().byteLength > 0, WAIT_MS);
+      expect(out.toUpstream()).toEqual(framed([withHdr(p)]));
+      expect((await pcap.stop(300)).map(hex)).toEqual([hex(p.eth)]);
     });
   },
 );
