@@ -78,10 +78,11 @@ export class BpfMap {
 
   /** Bytes a lookup returns: valueSize, or 8-byte-rounded valueSize times possible CPUs for per-CPU maps. */
   get valueBufferSize(): number {
-    const v = this.valueSize;
-    const cached = (this.#valueBuf ?? PERCPU_TYPES.has(this.type)) ? ((v + 7) & ~7) * possibleCpus() : v;
-    this.#valueBuf = cached;
-    return cached;
+    if (this.#valueBuf === undefined) {
+      const v = this.valueSize;
+      this.#valueBuf = PERCPU_TYPES.has(this.type) ? ((v + 7) & ~7) * possibleCpus() : v;
+    }
+    return this.#valueBuf;
   }
 
   /** Resize before load (a ring buffer's size must be a power of two multiple of the page size). */
