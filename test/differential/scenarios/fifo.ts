@@ -219,4 +219,11 @@ export const fifoScenarios: Scenario[] = [
     expectColod: O(["a", "b"], [], 1),
     qemuDiffers: ["lifo-compare"],
   },
+  {
+    id: "flush-two-connections",
+    title: "a checkpoint flushes connections in the order they first appeared",
+    set: "base",
+    steps: [P("a", udp("first", { dport: 2001 })), P("b", udp("second", { dport: 2002 }))],
+    expect: O([], ["a", "b"]),
+  },
 ];

@@ -1,6 +1,6 @@
 // Queue limits (max_queue_size=2), vnet headers (vnet_hdr_support=on), the timer, notify and a zero-length frame.
 import type { Scenario } from "../scenario.js";
-import { N, O, P, S, tcp, udp, W } from "./dsl.js";
+import { icmp, N, O, P, S, tcp, udp, W } from "./dsl.js";
 
 const hdr = (len: number, fill: number) => new Uint8Array(len).fill(fill);
 const VNET_A = hdr(12, 0xa1);
@@ -140,6 +140,13 @@ export const vnetScenarios: Scenario[] = [
     title: "a primary ARP frame behind a vnet header leaves at once",
     set: "vnet",
     steps: [P("a", { arp: { vnetHdr: VNET_A } })],
+    expect: O(["a"]),
+  },
+  {
+    id: "vnet-icmp-identical",
+    title: "identical ICMP behind different vnet header bytes",
+    set: "vnet",
+    steps: [P("a", icmp("ping", { vnetHdr: VNET_A })), S("s", icmp("ping", { vnetHdr: VNET_B, ipId: 4 }))],
     expect: O(["a"]),
   },
   {

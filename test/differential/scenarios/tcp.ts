@@ -334,4 +334,11 @@ export const tcpScenarios: Scenario[] = [
     expectColod: O(["syn", "d"]),
     qemuDiffers: ["offset-learning"],
   },
+  {
+    id: "tcp-flush-order",
+    title: "held TCP segments leave at a checkpoint in sequence order, whatever their arrival order",
+    set: "base",
+    steps: [P("b", tcp(1003, "def")), P("c", tcp(1006, "ghi")), P("a", tcp(1000, "abc"))],
+    expect: O([], ["a", "b", "c"]),
+  },
 ];
