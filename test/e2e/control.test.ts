@@ -1,4 +1,5 @@
 // The control socket (QMP conventions) and the Prometheus endpoint of the real colod process.
+import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
@@ -100,6 +101,12 @@ describe("control socket and metrics of the colod process", () => {
       () => out.close(),
     );
 
+    // Divergence capture started at run time: the diverging pair lands in a pcap file.
+    const pcapFile = join(dir, "div.pcap");
+    expect(await qmp.exec("colod-pcap-start", { file: pcapFile })).toMatchObject({
+      return: { file: pcapFile },
+    });
+
     // A divergence: held, and announced as an event.
     await pri.send(udp(1000, "A"));
     await sec.send(udp(1000, "B"));
@@ -115,6 +122,15 @@ describe("control socket and metrics of the colod process", () => {
       divergences: 1,
       "frames-in": { primary: 1, secondary: 1 },
     });
+
+    expect(await qmp.exec("colod-pcap-stop")).toMatchObject({ return: {} });
+    const tshark = spawnSync(
+      "tshark",
+      ["-r", pcapFile, "-d", "udp.port==53,data", "-T", "fields", "-e", "data.data"],
+      { encoding: "utf8" },
+    );
+    expect(tshark.status).toBe(0);
+    expect(tshark.stdout.trim().split("\n")).toEqual(["41", "42"]); // payload "A" (primary), then "B" (secondary)
 
     // colod-checkpoint flushes what is held.
     expect(await qmp.exec("colod-checkpoint")).toMatchObject({ return: { instances: ["vm1"] } });

@@ -12,6 +12,7 @@ import { StartupError } from "./errors.js";
 import { type CheckpointRequestEvent, CompareInstance } from "./instance.js";
 import type { Logger } from "./obs/log.js";
 import { type MetricsServer, startMetricsServer } from "./obs/metrics.js";
+import { DivergencePcap } from "./obs/pcap.js";
 import type { DaemonConfig } from "./options.js";
 import { VERSION } from "./version.js";
 
@@ -38,6 +39,8 @@ export class Daemon {
   /** Rules are daemon-wide: the same id in every instance. */
   readonly #rules = new Map<number, { rule: PassthroughRule; ids: number[] }>();
   #nextRule = 1;
+  /** The divergence capture started through the control socket (shared by every instance). */
+  #pcap?: DivergencePcap;
 
   constructor(cfg: DaemonConfig, log: Logger) {
     this.#cfg = cfg;
@@ -98,7 +101,32 @@ export class Daemon {
         return true;
       },
       passthroughList: () => [...this.#rules].map(([id, r]) => ({ id, rule: r.rule })),
+      pcapStart: async (file: string, maxPairs?: number) => {
+        await this.#stopPcap();
+        this.#pcap = new DivergencePcap({
+          path: file,
+          maxPairs,
+          onError: (e) => this.#log.error("pcap.error", { error: e }),
+        });
+        for (const i of this.instances) await i.setPcap(this.#pcap)?.close();
+        this.#log.info("pcap.start", { file, maxPairs });
+        return { file };
+      },
+      pcapStop: async () => {
+        if (!this.#pcap) throw new QmpCommandError("No divergence capture is running");
+        await this.#stopPcap();
+        return {};
+      },
     };
+  }
+
+  async #stopPcap(): Promise<void> {
+    if (!this.#pcap) return;
+    // Run-time capture replaced any --pcap writer of the instances (closed when it started).
+    for (const i of this.instances) i.setPcap(undefined);
+    await this.#pcap.close();
+    this.#log.info("pcap.stop", {});
+    this.#pcap = undefined;
   }
 
   /** Opens every instance's endpoints, then the control socket and the metrics endpoint. */
@@ -141,6 +169,7 @@ export class Daemon {
     if (this.#state === "stopping") return;
     this.#state = "stopping";
     await Promise.allSettled(this.instances.map((i) => i.stop()));
+    await this.#stopPcap();
     await this.#control?.close();
     await this.#metrics?.close();
   }

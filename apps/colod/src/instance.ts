@@ -88,6 +88,13 @@ export class CompareInstance {
       {
         release: (frame, vnetHdrLen) => this.#release(frame, vnetHdrLen),
         checkpointRequest: (reason, conn) => this.#request(reason, conn),
+        divergence: (p, sec) =>
+          this.#pcap?.writePair({
+            primary: p.frame,
+            primaryVnetHdrLen: p.vnetHdrLen,
+            secondary: sec.frame,
+            secondaryVnetHdrLen: sec.vnetHdrLen,
+          }),
       },
     );
   }
@@ -164,7 +171,7 @@ export class CompareInstance {
   /** Opens every endpoint (servers are bound when this resolves; clients keep connecting in the background). */
   async start(): Promise<void> {
     const cfg = this.cfg;
-    if (cfg.pcap) this.#pcap = new DivergencePcap({ path: cfg.pcap });
+    if (cfg.pcap) this.setPcap(new DivergencePcap({ path: cfg.pcap, onError: this.#pcapError }));
     const opened: Port[] = [];
     try {
       this.#out = await this.#open(cfg.outdev, "outdev");
@@ -206,6 +213,15 @@ export class CompareInstance {
       notifyDev: cfg.notifyDev ? formatEndpoint(cfg.notifyDev) : undefined,
       vnetHdrSupport: cfg.vnetHdrSupport,
     });
+  }
+
+  #pcapError = (e: Error) => this.#log.error("pcap.error", { error: e });
+
+  /** Starts (or, with undefined, stops) writing diverging pairs to a pcap writer; returns the previous one. */
+  setPcap(pcap: DivergencePcap | undefined): DivergencePcap | undefined {
+    const old = this.#pcap;
+    this.#pcap = pcap;
+    return old;
   }
 
   /** COLO_CHECKPOINT (or the control socket): release held primary frames, drop held secondary frames. */

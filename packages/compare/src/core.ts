@@ -109,6 +109,11 @@ export class Core {
     this.sink.drop?.(primary ? "primary" : "secondary", frame, cause);
   }
 
+  /** Hands the first differing pair of a divergence to the sink's diagnostics hook, if it has one. */
+  diverged(st: ConnState, p: Held, s: Held): void {
+    this.sink.divergence?.(p, s, st.conn);
+  }
+
   /** Reports a checkpoint request; coalescing is the notifier's job. */
   request(reason: CheckpointReason, st: ConnState | undefined): void {
     const slot = ReasonSlot[reason];

@@ -30,6 +30,7 @@ export function fifoRound(core: Core, st: ConnState, now: number): void {
     const p = pri.get(0);
     const i = findMatch(p, st);
     if (i < 0) {
+      core.diverged(st, p, st.fifoSec.get(0));
       core.request("divergence", st);
       return;
     }

@@ -21,6 +21,7 @@ export {
   type CheckpointReason,
   type CompareSink,
   type ConnInfo,
+  type DivergentFrame,
   DROP_CAUSES,
   type DropCause,
 } from "./types.js";

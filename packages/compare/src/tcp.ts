@@ -183,6 +183,7 @@ function verify(core: Core, st: ConnState, ts: TcpStream): boolean {
       const stop = seqAfter(send, pend) ? pend : send;
       const n = seqDiff(stop, pos);
       if (!rangesEqual(p.frame, p.start + seqDiff(pos, p.seq), s.frame, s.start + seqDiff(pos, s.seq), n)) {
+        core.diverged(st, p, s);
         return false;
       }
       core.compared(st, n);

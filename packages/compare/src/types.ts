@@ -46,12 +46,23 @@ export interface ConnInfo {
   readonly dstPort: number;
 }
 
+/** One frame of a diverging pair. */
+export interface DivergentFrame {
+  readonly frame: Uint8Array;
+  readonly vnetHdrLen: number;
+}
+
 /** Where the engine's decisions go; the engine never does I/O itself. */
 export interface CompareSink {
   /** A primary frame leaves, byte-for-byte as pushed (vnet header included), in per-connection order. */
   release(frame: Uint8Array, vnetHdrLen: number): void;
   /** A frame is let go without release (see DropCause); optional, the counters have the totals anyway. */
   drop?(side: "primary" | "secondary", frame: Uint8Array, cause: DropCause): void;
+  /**
+   * The first differing pair of a divergence, for diagnostics (the daemon writes it to a pcap file). Frames are
+   * as pushed, vnet header included; they stay held, so they must not be mutated.
+   */
+  divergence?(primary: DivergentFrame, secondary: DivergentFrame, conn: ConnInfo): void;
   /** The engine wants a checkpoint; called for every decision, coalescing is the notifier's job (SPEC 6). */
   checkpointRequest(reason: CheckpointReason, conn: ConnInfo | undefined): void;
 }
