@@ -141,4 +141,37 @@ describe.each(modes)("QEMU 7.2 filters -> colod -> QEMU 7.2 filters, $name", ({ 
     expect(await r.pWire.collect(QUIET_MS)).toEqual([]);
     expect(r.sWire.drain()).toEqual([]);
   });
+
+  test("filter-rewriter f3 maps the secondary's TCP sequence space, so different ISNs still compare equal", async () => {
+    const [client, isnP, isnS] = [1000, 5000, 90000];
+    const c2g = { src: "10.0.0.9", dst: "10.0.0.2", sport: 40000, dport: 80 } as const;
+    const g2c = { src: "10.0.0.2", dst: "10.0.0.9", sport: 80, dport: 40000 } as const;
+    const tcp = (spec: object) => buildFrame({ proto: "tcp", ...spec });
+    const synAck = (isn: number) =>
+      tcp({ ...g2c, seq: isn, ack: client + 1, flags: TcpFlag.SYN | TcpFlag.ACK });
+    const data = (isn: number) =>
+      tcp({ ...g2c, seq: isn + 1, ack: client + 1, payload: "HTTP/1.1 200 OK\r\n\r\nsame answer" });
+    const seen = async (c: typeof r.pGuest) => (await c.waitFrames(1, WAIT_MS))[0]?.payload;
+
+    // The client's SYN reaches both guests (m0 -> mirror0 -> red0 -> f1 -> f3 on the secondary).
+    const syn = tcp({ ...c2g, seq: client, ack: 0, flags: TcpFlag.SYN });
+    await r.pWire.send(syn);
+    expect([await seen(r.pGuest), await seen(r.sGuest)]).toEqual([syn, syn]);
+    // Each guest answers with its own ISN; the primary's SYN|ACK goes out, the secondary's never does.
+    await r.pGuest.send(synAck(isnP));
+    await r.sGuest.send(synAck(isnS));
+    expect(await seen(r.pWire)).toEqual(synAck(isnP));
+    // The client acks the primary's ISN; f3 learns offset = isnS - isnP and rewrites th_ack for the SVM.
+    const ack = (n: number) => tcp({ ...c2g, seq: client + 1, ack: n + 1, flags: TcpFlag.ACK });
+    await r.pWire.send(ack(isnP));
+    expect(await seen(r.pGuest)).toEqual(ack(isnP));
+    expect(await seen(r.sGuest)).toEqual(ack(isnS));
+    // Same answer from both: f3 moves the SVM's th_seq back into the primary's space; colod sees a match.
+    await r.pGuest.send(data(isnP));
+    await r.sGuest.send(data(isnS));
+    expect(await seen(r.pWire)).toEqual(data(isnP));
+    expect(await r.pWire.collect(QUIET_MS)).toEqual([]);
+    expect(await r.nfy.collect(0)).toEqual([]);
+    expect([...r.sWire.drain(), ...r.pGuest.drain(), ...r.sGuest.drain()]).toEqual([]);
+  });
 });
