@@ -9,7 +9,10 @@
 export const FrameClass = {
   /** Not IPv4, VLAN-tagged, a runt, or vnet_hdr_len > 20: primary released at once, secondary dropped (SPEC 4). */
   Unsupported: 0,
-  /** IPv4 with a bad header (IHL < 5, total length beyond the frame, truncated L4 header): compared as opaque bytes. */
+  /**
+   * IPv4 with a bad header (version != 4, IHL < 5, total length < IHL*4 or beyond the frame, truncated
+   * TCP/UDP/ICMP header, TCP data offset < 5 or beyond the IP payload): compared as opaque bytes.
+   */
   Malformed: 1,
   Tcp: 2,
   Udp: 3,
