@@ -9,6 +9,8 @@ export class LibbpfError extends Error {
   readonly errno: number;
   /** The libbpf/libc call that failed, if any. */
   readonly call: string | undefined;
+  /** libbpf warnings logged during the failed call (e.g. the verifier log of a failed load). */
+  log: readonly string[] = [];
   constructor(message: string, code: string, opts: { errno?: number; call?: string; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;

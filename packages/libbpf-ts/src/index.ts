@@ -21,7 +21,7 @@ export { BpfMap } from "./map.js";
 export { LIBBPF_PATH, openLibbpf } from "./native.js";
 export { ifindex } from "./netif.js";
 export { BpfObject, type RodataValue } from "./object.js";
-export { type PrintFn, type PrintLevel, resetPrint, setPrint } from "./print.js";
+export { type PrintFn, type PrintLevel, resetPrint, setPrint, withLog } from "./print.js";
 export {
   BpfProgram,
   type TestRunOptions,

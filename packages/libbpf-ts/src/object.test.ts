@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "vitest";
-import { BpfObject, NotFoundError, ObjectError, StateError } from "./index.js";
+import { BpfObject, type LibbpfError, NotFoundError, ObjectError, StateError } from "./index.js";
 import { cleanBpf, compileBpf, testObjectBytes } from "./testkit.fixtures.js";
 
 afterAll(cleanBpf);
@@ -38,6 +38,18 @@ test("missing file, map, program and garbage bytes give typed errors", () => {
   expect((catchErr(() => obj.program("nope")) as Error).message).toMatch(/no program "nope".*xdp_rec/);
   const bad = catchErr(() => BpfObject.openMem(new Uint8Array(128).fill(7), "junk"));
   expect(bad).toBeInstanceOf(ObjectError);
+});
+
+test("a verifier rejection is an ObjectError quoting the verdict, with the libbpf log attached", () => {
+  using obj = BpfObject.openFile(compileBpf("bad"));
+  const e = catchErr(() => obj.load()) as LibbpfError;
+  expect(e).toBeInstanceOf(ObjectError);
+  expect(e).toMatchObject({ code: "EACCES", errno: 13, call: "bpf_object__load(bad)" });
+  expect(e.message).toMatch(
+    /^bpf_object__load\(bad\) failed: EACCES \(the verifier rejected prog 'xdp_unchecked': .*invalid access to packet/,
+  );
+  expect(e.log.join("\n")).toMatch(/-- BEGIN PROG LOAD LOG --/);
+  expect(obj.loaded).toBe(false);
 });
 
 test("close is idempotent and later use throws StateError", () => {

@@ -1,12 +1,13 @@
 // A BPF object file (ELF): open, configure (.rodata, map sizes), load, close.
 import { datasecVars } from "./btf.js";
-import { check, errnoError, NotFoundError, StateError } from "./errors.js";
+import { errnoError, type LibbpfError, NotFoundError, ObjectError, StateError } from "./errors.js";
 import type { Ptr } from "./ffi/index.js";
 import { ffi } from "./ffi/index.js";
 import { BPF_OBJECT_OPEN_OPTS, Struct } from "./layouts.js";
 import { track, untrack } from "./lifetime.js";
 import { BpfMap } from "./map.js";
 import { lastErrno, libbpf } from "./native.js";
+import { verifierVerdict, withLog } from "./print.js";
 import { BpfProgram } from "./program.js";
 
 /** A value for a `const volatile` global: integers by width, or raw bytes (at most the variable's size). */
@@ -153,7 +154,9 @@ export class BpfObject {
   /** Create maps, run the verifier and load every program (autoload ones). */
   load(): void {
     if (this.#loaded) throw new StateError(`BPF object ${this.name} is already loaded`);
-    check(`bpf_object__load(${this.name})`, libbpf().bpf_object__load(this.ptr));
+    const call = `bpf_object__load(${this.name})`;
+    const { result, log } = withLog(() => libbpf().bpf_object__load(this.ptr));
+    if (result < 0) throw loadError(call, -result, log);
     this.#loaded = true;
     this.#keep.length = 0;
   }
@@ -171,6 +174,24 @@ export class BpfObject {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** A load failure; a verifier rejection becomes an ObjectError quoting the verifier's verdict. */
+function loadError(call: string, errno: number, log: string[]): LibbpfError {
+  const v = verifierVerdict(log);
+  const base = errnoError(call, errno);
+  const err = v
+    ? new ObjectError(
+        `${call} failed: ${base.code} (the verifier rejected prog '${v.prog}': ${v.reason})`,
+        base.code,
+        {
+          errno,
+          call,
+        },
+      )
+    : base;
+  err.log = log;
+  return err;
 }
 
 function writeVar(dv: DataView, off: number, size: number, value: RodataValue, name: string): void {

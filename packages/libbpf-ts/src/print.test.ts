@@ -1,5 +1,6 @@
 import { afterAll, expect, test } from "vitest";
-import { BpfObject, type PrintLevel, resetPrint, setPrint } from "./index.js";
+import { BpfObject, type PrintLevel, resetPrint, setPrint, withLog } from "./index.js";
+import { verifierVerdict } from "./print.js";
 import { cleanBpf, compileBpf } from "./testkit.fixtures.js";
 
 afterAll(() => {
@@ -35,4 +36,41 @@ test("a logger that throws does not break libbpf calls", () => {
   using obj = BpfObject.openFile(compileBpf());
   obj.load();
   expect(obj.loaded).toBe(true);
+});
+
+test("withLog collects the warnings of one call, nested calls included, and returns its result", () => {
+  setPrint(null);
+  const outer = withLog(() => {
+    const inner = withLog(() => {
+      expect(() => BpfObject.openFile("/nonexistent/a.o")).toThrow();
+      return 7;
+    });
+    expect(inner.result).toBe(7);
+    expect(inner.log).toEqual(["libbpf: elf: failed to open /nonexistent/a.o: No such file or directory\n"]);
+    expect(() => BpfObject.openFile("/nonexistent/b.o")).toThrow();
+    return "done";
+  });
+  expect(outer.result).toBe("done");
+  expect(outer.log.map((l) => l.match(/\/nonexistent\/(.)\.o/)?.[1])).toEqual(["a", "b"]);
+});
+
+test("verifierVerdict picks the message lines before the instruction count", () => {
+  const log = [
+    "libbpf: prog 'p': BPF program load failed: Permission denied\n",
+    "libbpf: prog 'p': -- BEGIN PROG LOAD LOG --\n0: R1=ctx() R10=fp0\n; x = 1; @ a.c:3\n1: (71) r1 = *(u8 *)(r1 +0)\n" +
+      "invalid access to packet\nR1 offset is outside of the packet\nprocessed 2 insns (limit 1000000)\n-- END PROG LOAD LOG --\n",
+  ];
+  expect(verifierVerdict(log)).toEqual({
+    prog: "p",
+    reason: "invalid access to packet; R1 offset is outside of the packet",
+  });
+  expect(
+    verifierVerdict([
+      "libbpf: prog 'q': -- BEGIN PROG LOAD LOG --\nunknown func bpf_x#999\n-- END PROG LOAD LOG --\n",
+    ]),
+  ).toEqual({
+    prog: "q",
+    reason: "unknown func bpf_x#999",
+  });
+  expect(verifierVerdict(["libbpf: something else\n"])).toBeUndefined();
 });
