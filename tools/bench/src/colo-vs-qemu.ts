@@ -17,6 +17,7 @@ import {
   type RunResult,
   throughputRun,
 } from "./cvq/feed.js";
+import { perfAvailable, perfRecord } from "./cvq/perf.js";
 import {
   type Comparator,
   type CompareOpts,
@@ -25,7 +26,7 @@ import {
   startColod,
   startQemu,
 } from "./cvq/procs.js";
-import { readProfile, selfTimes } from "./cvq/profile.js";
+import { readProfile, type SelfTime, selfTimes } from "./cvq/profile.js";
 import {
   connWorkload,
   heldWorkload,
@@ -45,6 +46,7 @@ const HELP = `colo-vs-qemu: colod vs QEMU 7.2 colo-compare (throughput, latency,
   --no-memory        skip the peak-RSS runs
   --no-throughput    skip the throughput runs
   --profile          also profile colod (node/bun: --cpu-prof) on each workload and print top self time
+  --perf             profile with Linux perf instead (always for deno): native, kernel and JIT frames
   --colod-bin PATH   run this colod cli.js instead of node_modules/.bin/colod (A/B against a scratch copy)
   --qemu PATH        QEMU binary (default /usr/bin/qemu-system-x86_64)`;
 
@@ -72,6 +74,7 @@ function parse() {
       "no-memory": { type: "boolean", default: false },
       "no-throughput": { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
+      perf: { type: "boolean", default: false },
       "colod-bin": { type: "string" },
       qemu: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -218,36 +221,62 @@ async function memory(list: Impl[]): Promise<number> {
 
 async function profile(a: Args, w: Workload): Promise<void> {
   for (const rt of runtimes(a.runtime)) {
-    if (rt === "deno") {
-      console.log("  colod/deno: no --cpu-prof in Deno; see docs/performance.md for the perf-based profile");
-      continue;
-    }
-    const dir = mkdtempSync(join(tmpdir(), "cvq-prof-"));
-    const c = await startColod(
-      {},
-      {
-        runtime: rt,
-        ...(a["colod-bin"] ? { bin: a["colod-bin"] } : {}),
-        runtimeFlags: ["--cpu-prof", `--cpu-prof-dir=${dir}`],
-      },
-    );
-    let r: RunResult;
-    try {
-      r = await throughputRun(c, w);
-    } finally {
-      await c.stop("SIGTERM");
-    }
-    const { top, busyMs } = selfTimes(readProfile(dir));
-    rmSync(dir, { recursive: true, force: true });
-    console.log(
-      `  colod/${rt} on ${w.name}: ${r.ok ? "ok" : `FAILED: ${r.why}`}, ${busyMs.toFixed(0)} ms sampled (idle excluded)`,
-    );
-    for (const f of top.slice(0, 15)) {
-      console.log(
-        `    ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.ms.toFixed(0).padStart(6)} ms  ${f.name}`,
-      );
-    }
+    if (a.perf || rt === "deno") await perfProfile(a, rt, w);
+    else await cpuProfile(a, rt, w);
   }
+}
+
+function colodSpawn(a: Args, rt: Runtime, flags: string[]) {
+  return { runtime: rt, ...(a["colod-bin"] ? { bin: a["colod-bin"] } : {}), runtimeFlags: flags };
+}
+
+function printTop(top: SelfTime[], n: number): void {
+  for (const f of top.slice(0, n)) {
+    const ms = Number.isNaN(f.ms) ? "" : `${f.ms.toFixed(0).padStart(6)} ms  `;
+    console.log(`    ${(f.share * 100).toFixed(1).padStart(5)}%  ${ms}${f.name}`);
+  }
+}
+
+/** node/bun --cpu-prof: JavaScript self time, written when the daemon exits after SIGTERM. */
+async function cpuProfile(a: Args, rt: Runtime, w: Workload): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "cvq-prof-"));
+  const c = await startColod({}, colodSpawn(a, rt, ["--cpu-prof", `--cpu-prof-dir=${dir}`]));
+  let r: RunResult;
+  try {
+    r = await throughputRun(c, w);
+  } finally {
+    await c.stop("SIGTERM");
+  }
+  const { top, busyMs } = selfTimes(readProfile(dir));
+  rmSync(dir, { recursive: true, force: true });
+  const status = r.ok ? "ok" : `FAILED: ${r.why}`;
+  console.log(
+    `  colod/${rt} --cpu-prof on ${w.name}: ${status}, ${busyMs.toFixed(0)} ms sampled (idle excluded)`,
+  );
+  printTop(top, 15);
+}
+
+/** perf record on the daemon: native, kernel and (node/deno, --perf-basic-prof) JIT frames by self samples. */
+async function perfProfile(a: Args, rt: Runtime, w: Workload): Promise<void> {
+  if (!perfAvailable()) {
+    console.log(`  colod/${rt}: perf is not available, no profile`);
+    return;
+  }
+  const flags = rt === "deno" ? ["--v8-flags=--perf-basic-prof"] : rt === "node" ? ["--perf-basic-prof"] : [];
+  const c = await startColod({}, colodSpawn(a, rt, flags));
+  const rec = await perfRecord(c.proc.pid!, join(tmpdir(), `cvq-${c.proc.pid}.perf`));
+  let r: RunResult;
+  try {
+    r = await throughputRun(c, w);
+  } finally {
+    const rep = await rec.stop();
+    await c.stop();
+    rmSync(`/tmp/perf-${c.proc.pid}.map`, { force: true });
+    const objs = rep.byObject.slice(0, 5).map((o) => `${o.name} ${(o.share * 100).toFixed(0)}%`);
+    console.log(`  colod/${rt} perf on ${w.name}: ${rep.samples} samples; by object: ${objs.join(", ")}`);
+    printTop(rep.top, 20);
+  }
+  if (!r.ok) console.log(`    (run FAILED: ${r.why})`);
 }
 
 async function main(): Promise<number> {
