@@ -1,5 +1,13 @@
 import { afterAll, expect, test } from "vitest";
-import { BpfObject, type LibbpfError, NotFoundError, ObjectError, StateError } from "./index.js";
+import {
+  BpfObject,
+  type LibbpfError,
+  NotFoundError,
+  ObjectError,
+  resetPrint,
+  StateError,
+  setPrint,
+} from "./index.js";
 import { cleanBpf, compileBpf, testObjectBytes } from "./testkit.fixtures.js";
 
 afterAll(cleanBpf);
@@ -50,6 +58,18 @@ test("a verifier rejection is an ObjectError quoting the verdict, with the libbp
   );
   expect(e.log.join("\n")).toMatch(/-- BEGIN PROG LOAD LOG --/);
   expect(obj.loaded).toBe(false);
+});
+
+test("the verdict of a verifier log longer than the print buffer is still found", () => {
+  using obj = BpfObject.openFile(compileBpf("badlong"));
+  setPrint(null); // still recorded for the error, just not echoed into the test output
+  const e = catchErr(() => obj.load()) as LibbpfError;
+  resetPrint();
+  expect(e).toBeInstanceOf(ObjectError);
+  expect(e.message).toMatch(
+    /the verifier rejected prog 'xdp_long': .*(invalid access to packet|outside of the packet)/,
+  );
+  expect(Math.max(...e.log.map((l) => l.length))).toBeGreaterThan(16 << 10);
 });
 
 test("close is idempotent and later use throws StateError", () => {
