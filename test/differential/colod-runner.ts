@@ -56,12 +56,18 @@ export class ColodRunner {
       vnetHdr,
       onCheckpoint: () => ref.runner?.onCheckpoint(),
     });
-    await sink.channel.listening;
-    // The COLO frame's side: writes with the vnet word when vnet_hdr_support is on, reads without it.
-    const frame = await FramedClient.connect(path, { vnetHdr, rxVnetHdr: false });
-    await sink.channel.ready();
-    ref.runner = new ColodRunner(opts, sink, frame, dir);
-    return ref.runner;
+    try {
+      await sink.channel.listening;
+      // The COLO frame's side: writes with the vnet word when vnet_hdr_support is on, reads without it.
+      const frame = await FramedClient.connect(path, { vnetHdr, rxVnetHdr: false });
+      await sink.channel.ready();
+      ref.runner = new ColodRunner(opts, sink, frame, dir);
+      return ref.runner;
+    } catch (e) {
+      await sink.close();
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   /** Plays the steps through a fresh Comparator and Notifier, then checkpoints; returns outputs and notify traffic. */

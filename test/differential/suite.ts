@@ -51,7 +51,9 @@ export function differentialSuite(set: OptionSet, scenarios: Scenario[]): void {
     let qemu: QemuRunner;
     let colod: ColodRunner;
     beforeAll(async () => {
-      [qemu, colod] = await Promise.all([QemuRunner.start(set), ColodRunner.start(set)]);
+      // One after the other: if the second fails, afterAll still stops the first.
+      qemu = await QemuRunner.start(set);
+      colod = await ColodRunner.start(set);
     });
     afterAll(async () => {
       await Promise.all([qemu?.stop(), colod?.stop()]);

@@ -14,6 +14,10 @@ const SETUP_SCRIPT = fileURLToPath(new URL("../../scripts/setup-system.sh", impo
 // Start-up of `-machine none` takes ~100 ms; the margin covers 2 cores shared by several test runs.
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
+// A test process killed outright (a hung worker, an outer timeout) cannot stop its QEMU: coreutils `timeout`
+// bounds the orphan's life. It relays SIGTERM from stop() to QEMU, sends SIGTERM after this many seconds and
+// SIGKILL 5 s later, and reaps QEMU itself (with `-s KILL` it would kill itself first and leave a zombie).
+const DEFAULT_MAX_LIFETIME_S = 900;
 
 /** colo-compare properties; omitted ones keep QEMU's defaults (3000 ms, 1000 ms, 1024). */
 export interface ColoCompareOptions {
@@ -26,6 +30,8 @@ export interface ColoCompareOptions {
   maxQueueSize?: number;
   /** Binary to run instead of QEMU_BINARY. */
   binary?: string;
+  /** QEMU is killed after this many seconds even if the test process died without stopping it (default 900). */
+  maxLifetimeS?: number;
 }
 
 /** Socket paths of a running instance. */
@@ -46,7 +52,7 @@ export interface ColoCompare {
   proc: ChildProcess;
   /** Everything QEMU wrote on stderr so far (its error_report and "serious error" lines). */
   stderr(): string;
-  /** Exit status once QEMU has exited (e.g. its zero-length-frame abort), else undefined. */
+  /** Exit status once QEMU has exited (e.g. its zero-length-frame abort: signal SIGABRT), else undefined. */
   exited(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** Runs one QMP command on a fresh QMP connection. */
   qmp(execute: string, args?: Record<string, unknown>): Promise<QmpReply>;
@@ -110,7 +116,13 @@ export async function startColoCompare(opts: ColoCompareOptions = {}): Promise<C
     qmp: join(dir, "qmp.sock"),
     ...(opts.notify ? { notify: join(dir, "nfy.sock") } : {}),
   };
-  const proc = spawn(binary, qemuArgs(paths, opts), { stdio: ["ignore", "ignore", "pipe"] });
+  const lifetime = String(opts.maxLifetimeS ?? DEFAULT_MAX_LIFETIME_S);
+  const proc = spawn("timeout", ["-k", "5", lifetime, binary, ...qemuArgs(paths, opts)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  // A test file that forgets stop() must not leave QEMU behind when its process exits normally.
+  const killOnExit = () => proc.kill("SIGTERM");
+  process.once("exit", killOnExit);
   let err = "";
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   proc.stderr?.setEncoding("utf8");
@@ -120,6 +132,7 @@ export async function startColoCompare(opts: ColoCompareOptions = {}): Promise<C
   const exitedP = new Promise<void>((resolve) => {
     proc.on("exit", (code, signal) => {
       exit = { code, signal };
+      process.off("exit", killOnExit);
       resolve();
     });
     proc.on("error", (e) => {
@@ -139,7 +152,7 @@ export async function startColoCompare(opts: ColoCompareOptions = {}): Promise<C
     waitConnected: (id, timeoutMs = 5_000) => waitChardevConnected(qmp, id, timeoutMs),
     stop: async () => {
       if (!exit) {
-        proc.kill("SIGKILL");
+        proc.kill("SIGTERM"); // `timeout` relays it to QEMU, which exits at once
         await Promise.race([exitedP, sleep(STOP_TIMEOUT_MS)]);
       }
       rmSync(dir, { recursive: true, force: true });

@@ -79,6 +79,17 @@ describe("QEMU colo-compare harness", () => {
 });
 
 describe("QEMU harness set-up", () => {
+  test("QEMU does not outlive maxLifetimeS, even if nobody calls stop()", async () => {
+    const cc = await startColoCompare({ maxLifetimeS: 1 });
+    try {
+      for (let i = 0; i < 100 && !cc.exited(); i++) await sleep(50);
+      // 124: coreutils timeout's "the command timed out" status (QEMU got SIGTERM and was reaped).
+      expect(cc.exited()).toEqual({ code: 124, signal: null });
+    } finally {
+      await cc.stop();
+    }
+  });
+
   test("a missing QEMU binary runs scripts/setup-system.sh, then fails with a clear message", () => {
     expect(() => ensureQemu("/nonexistent/qemu-system-x86_64")).toThrow(
       /\/nonexistent\/qemu-system-x86_64 is missing and .*setup-system\.sh could not install it/,
