@@ -49,6 +49,7 @@ export type QmpReply = { return: unknown } | { error: { class: string; desc: str
 /** A running QEMU colo-compare. */
 export interface ColoCompare {
   paths: ColoComparePaths;
+  /** coreutils `timeout` running QEMU: signals sent to it are relayed to QEMU, its exit is QEMU's. */
   proc: ChildProcess;
   /** Everything QEMU wrote on stderr so far (its error_report and "serious error" lines). */
   stderr(): string;
