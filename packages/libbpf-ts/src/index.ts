@@ -22,6 +22,7 @@ export { LIBBPF_PATH, openLibbpf } from "./native.js";
 export { ifindex } from "./netif.js";
 export { BpfObject, type RodataValue } from "./object.js";
 export { type PrintFn, type PrintLevel, resetPrint, setPrint, withLog } from "./print.js";
+export { probeMapType, probeProgType, probeTcx } from "./probe.js";
 export {
   BpfProgram,
   type TestRunOptions,

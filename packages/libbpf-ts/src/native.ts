@@ -53,6 +53,8 @@ const libbpfDefs = {
   ring_buffer__consume: { args: ["ptr"], ret: "i32" },
   ring_buffer__epoll_fd: { args: ["ptr"], ret: "i32" },
   ring_buffer__free: { args: ["ptr"], ret: "void" },
+  libbpf_probe_bpf_map_type: { args: ["i32", "ptr"], ret: "i32" },
+  libbpf_probe_bpf_prog_type: { args: ["i32", "ptr"], ret: "i32" },
   btf__find_by_name_kind: { args: ["ptr", "cstr", "u32"], ret: "i32" },
   btf__type_by_id: { args: ["ptr", "u32"], ret: "ptr" },
   btf__name_by_offset: { args: ["ptr", "u32"], ret: "cstr" },

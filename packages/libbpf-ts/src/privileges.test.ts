@@ -40,17 +40,19 @@ function runAsNobody(caps: string[]): Record<string, unknown> {
   }
 }
 
-test("without CAP_BPF/CAP_NET_ADMIN load() throws PermissionError EPERM naming the capabilities", () => {
-  expect(runAsNobody([])).toEqual({
+test("without CAP_BPF/CAP_NET_ADMIN load() and probeTcx() throw PermissionError naming the capabilities", () => {
+  const eperm = (call: string) => ({
     name: "PermissionError",
     code: "EPERM",
     base: true,
-    message: expect.stringMatching(
-      /^bpf_object__load\(test\) failed: EPERM \(needs CAP_BPF and CAP_NET_ADMIN\)$/,
-    ),
+    message: `${call} failed: EPERM (needs CAP_BPF and CAP_NET_ADMIN)`,
+  });
+  expect(runAsNobody([])).toEqual({
+    load: eperm("bpf_object__load(test)"),
+    probeTcx: eperm("bpf_prog_query(lo, tcx ingress)"),
   });
 });
 
-test("CAP_BPF + CAP_NET_ADMIN are enough to load as an unprivileged user", () => {
-  expect(runAsNobody(["bpf", "net_admin"])).toEqual({ loaded: true });
+test("CAP_BPF + CAP_NET_ADMIN are enough to load and probe as an unprivileged user", () => {
+  expect(runAsNobody(["bpf", "net_admin"])).toEqual({ load: { ok: true }, probeTcx: { ok: true } });
 });
