@@ -1,6 +1,6 @@
 // The colod process end to end, over real unix sockets, under the runtime the suite runs on.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildFrame, TcpFlag } from "@colod/packet";
 import { encode, NotifyMessage, notifyPayload, parseNotify } from "@colod/wire";
@@ -124,6 +124,37 @@ describe("colod process", () => {
     const t0 = Date.now();
     while (!existsSync(file) && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
     expect(readFileSync(file, "utf8")).toBe("divergence 4000\n");
+  });
+
+  test("a config file runs several instances (one per VM NIC) in one process, independently", async () => {
+    const dir = socketDir();
+    const sock = (n: string) => join(dir, `${n}.sock`);
+    const inst = (n: string) => ({
+      name: n,
+      "primary-in": `unix:${sock(`${n}p`)},server=on`,
+      "secondary-in": `unix:${sock(`${n}s`)},server=on`,
+      outdev: `unix:${sock(`${n}o`)},server=on`,
+      "compare-timeout": 60000,
+    });
+    const cfg = join(dir, "colod.json");
+    writeFileSync(cfg, JSON.stringify({ instances: [inst("a"), inst("b")] }));
+    const colod = await startColod(["compare", "--config", cfg], { dir });
+    live.push(colod);
+    const c = async (n: string) => {
+      const x = await FramedClient.connect(sock(n), { vnetHdr: false });
+      clients.push(x);
+      return x;
+    };
+    const [ap, as, ao, bp, bs, bo] = await Promise.all(["ap", "as", "ao", "bp", "bs", "bo"].map(c));
+    await ap!.send(udp(1, "to a"));
+    await bp!.send(udp(2, "to b"));
+    await bs!.send(udp(2, "to b")); // only b's pair is complete
+    expect((await bo!.waitFrames(1, 5000))[0]!.payload).toEqual(udp(2, "to b"));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ao!.drain()).toEqual([]);
+    await as!.send(udp(1, "to a"));
+    expect((await ao!.waitFrames(1, 5000))[0]!.payload).toEqual(udp(1, "to a"));
+    expect(colod.events("instance.started").map((e) => e.instance)).toEqual(["a", "b"]);
   });
 
   test("COLO_USERSPACE_PROXY_INIT is answered, with the vnet asymmetry", async () => {
