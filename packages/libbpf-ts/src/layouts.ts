@@ -16,6 +16,8 @@ export interface Layout<F extends string = string> {
   readonly partial?: boolean;
 }
 
+import { OFF_HEAP_MIN } from "./offheap.js";
+
 const f = (offset: number, size: Field["size"]): Field => ({ offset, size });
 
 /** `struct bpf_object_open_opts` (libbpf.h), the fields the binding sets. */
@@ -131,13 +133,13 @@ export const LAYOUTS: readonly Layout[] = [
   POLLFD,
 ];
 
-/** A zero-filled struct buffer; `sz` is pre-set when the layout has one. Sized at least 64 B so the
- * backing store is off the V8 heap and its address is stable while native code holds it. */
+/** A zero-filled struct buffer; `sz` is pre-set when the layout has one. Sized at least OFF_HEAP_MIN so
+ * the backing store is off V8's moving heap and its address is stable while native code holds it. */
 export class Struct<F extends string> {
   readonly bytes: Uint8Array;
   private readonly dv: DataView;
   constructor(readonly layout: Layout<F>) {
-    this.bytes = new Uint8Array(Math.max(layout.size, 64));
+    this.bytes = new Uint8Array(Math.max(layout.size, OFF_HEAP_MIN));
     this.dv = new DataView(this.bytes.buffer);
     if ("sz" in layout.fields) this.set("sz" as F, layout.size);
   }

@@ -7,6 +7,7 @@ import { BPF_OBJECT_OPEN_OPTS, Struct } from "./layouts.js";
 import { track, untrack } from "./lifetime.js";
 import { BpfMap } from "./map.js";
 import { lastErrno, libbpf } from "./native.js";
+import { OFF_HEAP_MIN } from "./offheap.js";
 import { verifierVerdict, withLog } from "./print.js";
 import { BpfProgram } from "./program.js";
 
@@ -36,8 +37,8 @@ export class BpfObject {
 
   /** Open an object from bytes (e.g. embedded base64); `name` prefixes its internal map names. */
   static openMem(bytes: Uint8Array, name = "bpf_obj"): BpfObject {
-    const buf = bytes.byteLength >= 64 && bytes.byteOffset === 0 ? bytes : bytes.slice(); // stable backing store
-    const nameBytes = new TextEncoder().encode(`${name}\0`.padEnd(64, "\0"));
+    const buf = bytes.slice(); // libbpf parses it until load(): our own copy cannot change or move under it
+    const nameBytes = new TextEncoder().encode(`${name}\0`.padEnd(OFF_HEAP_MIN, "\0"));
     const opts = new Struct(BPF_OBJECT_OPEN_OPTS).set("object_name", ffi.addressOf(nameBytes));
     const ptr = libbpf().bpf_object__open_mem(buf, buf.byteLength, opts.bytes);
     if (ptr === null) throw errnoError(`bpf_object__open_mem(${name})`, lastErrno() || 22);

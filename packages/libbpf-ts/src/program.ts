@@ -4,6 +4,7 @@ import type { Ptr } from "./ffi/index.js";
 import { ffi } from "./ffi/index.js";
 import { BPF_PROG_INFO, BPF_TEST_RUN_OPTS, Struct, XDP_MD } from "./layouts.js";
 import { libbpf } from "./native.js";
+import { copyBack, OFF_HEAP_MIN, stableIn, stableOut } from "./offheap.js";
 
 /** Input of `BpfProgram.testRun`. */
 export interface TestRunOptions {
@@ -46,6 +47,8 @@ export function xdpContext(len: number, ingressIfindex = 0, into?: Uint8Array): 
   return s;
 }
 
+const scratch = () => new Uint8Array(OFF_HEAP_MIN);
+
 interface Owner {
   readonly ptr: Ptr;
   readonly loaded: boolean;
@@ -54,7 +57,9 @@ interface Owner {
 /** A `struct bpf_program` of an object. */
 export class BpfProgram {
   #fd = -1; // cached after load: testRun is a release hot path
-  readonly #opts = new Struct(BPF_TEST_RUN_OPTS); // reused: testRun may be the release hot path
+  readonly #opts = new Struct(BPF_TEST_RUN_OPTS);
+  // Staging for caller buffers small enough to live on V8's moving heap (see offheap.ts).
+  readonly #scratch = [scratch(), scratch(), scratch(), scratch()] as const; // reused: testRun may be the release hot path
   readonly #info = new Uint8Array(64);
   readonly #infoLen = new Uint8Array(64);
 
@@ -116,15 +121,22 @@ export class BpfProgram {
     const s = this.#opts;
     s.bytes.fill(0);
     s.set("sz", BPF_TEST_RUN_OPTS.size);
-    if (o.data) s.set("data_in", ffi.addressOf(o.data)).set("data_size_in", o.data.byteLength);
-    if (o.dataOut) s.set("data_out", ffi.addressOf(o.dataOut)).set("data_size_out", o.dataOut.byteLength);
-    if (o.ctx) s.set("ctx_in", ffi.addressOf(o.ctx)).set("ctx_size_in", o.ctx.byteLength);
-    if (o.ctxOut) s.set("ctx_out", ffi.addressOf(o.ctxOut)).set("ctx_size_out", o.ctxOut.byteLength);
+    const [a, b, c, d] = this.#scratch;
+    const dataIn = o.data && stableIn(o.data, a);
+    const ctxIn = o.ctx && stableIn(o.ctx, b);
+    const dataOut = o.dataOut && stableOut(o.dataOut, c);
+    const ctxOut = o.ctxOut && stableOut(o.ctxOut, d);
+    if (dataIn) s.set("data_in", ffi.addressOf(dataIn)).set("data_size_in", dataIn.byteLength);
+    if (dataOut) s.set("data_out", ffi.addressOf(dataOut)).set("data_size_out", dataOut.byteLength);
+    if (ctxIn) s.set("ctx_in", ffi.addressOf(ctxIn)).set("ctx_size_in", ctxIn.byteLength);
+    if (ctxOut) s.set("ctx_out", ffi.addressOf(ctxOut)).set("ctx_size_out", ctxOut.byteLength);
     s.set("repeat", o.repeat ?? 1)
       .set("flags", o.flags ?? 0)
       .set("cpu", o.cpu ?? 0)
       .set("batch_size", o.batchSize ?? 0);
     check(`bpf_prog_test_run_opts(${this.name})`, libbpf().bpf_prog_test_run_opts(this.fd, s.bytes));
+    if (dataOut && o.dataOut) copyBack(dataOut, o.dataOut, s.get("data_size_out"));
+    if (ctxOut && o.ctxOut) copyBack(ctxOut, o.ctxOut, s.get("ctx_size_out"));
     return {
       retval: s.get("retval"),
       duration: s.get("duration"),

@@ -8,6 +8,7 @@ import { InvalidArgumentError, StateError } from "./errors.js";
 import { ffi } from "./ffi/index.js";
 import { POLLFD } from "./layouts.js";
 import { LIBC_PATH, libc } from "./native.js";
+import { OFF_HEAP_MIN } from "./offheap.js";
 
 /** How `RingBuffer.wait` sleeps. */
 export type WaitStrategy = "timer" | "async" | "worker";
@@ -69,7 +70,7 @@ function timerWaiter(pending: () => number, intervalMs: number): Waiter {
 }
 
 function pollfd(fd: number): Uint8Array {
-  const u8 = new Uint8Array(64); // > 64 B keeps V8's backing store off-heap and its address fixed
+  const u8 = new Uint8Array(OFF_HEAP_MIN); // off V8's moving heap: an off-thread call holds its address
   const dv = new DataView(u8.buffer);
   dv.setInt32(POLLFD.fields.fd.offset, fd, true);
   dv.setInt16(POLLFD.fields.events.offset, POLLIN, true);
