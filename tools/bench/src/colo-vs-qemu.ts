@@ -7,7 +7,7 @@
 //   node tools/bench/dist/colo-vs-qemu.js [--runtime node|bun|deno|all] [--runs 3] [--profile] [--help]
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   type LatencyResult,
@@ -47,7 +47,9 @@ const HELP = `colo-vs-qemu: colod vs QEMU 7.2 colo-compare (throughput, latency,
   --no-throughput    skip the throughput runs
   --profile          also profile colod (node/bun: --cpu-prof) on each workload and print top self time
   --perf             profile with Linux perf instead (always for deno): native, kernel and JIT frames
-  --colod-bin PATH   run this colod cli.js instead of node_modules/.bin/colod (A/B against a scratch copy)
+  --colod-bin PATHS  run these colod cli.js (comma-separated) instead of node_modules/.bin/colod: A/B runs of
+                     scratch copies, labelled by the copy's directory (DIR/apps/colod/dist/cli.js)
+  --no-qemu          leave QEMU out (A/B runs); ratios are then against the first colod
   --qemu PATH        QEMU binary (default /usr/bin/qemu-system-x86_64)`;
 
 /** QEMU's maximum per issue 7, used for the latency load when this run measured no throughput. */
@@ -77,6 +79,7 @@ function parse() {
       perf: { type: "boolean", default: false },
       "colod-bin": { type: "string" },
       qemu: { type: "string" },
+      "no-qemu": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -92,20 +95,23 @@ function runtimes(spec: string): Runtime[] {
   return list;
 }
 
+/** QEMU first (the reference of every ratio), then colod per runtime and per --colod-bin. */
 function impls(a: Args): Impl[] {
   const q: Impl = { label: "qemu", start: (o) => startQemu(o, a.qemu) };
-  const colods = runtimes(a.runtime).map(
-    (rt): Impl => ({
-      label: `colod/${rt}`,
-      start: (o, flags) =>
-        startColod(o, {
-          runtime: rt,
-          ...(a["colod-bin"] ? { bin: a["colod-bin"] } : {}),
-          runtimeFlags: flags ?? [],
-        }),
-    }),
+  const bins = a["colod-bin"]?.split(",") ?? [undefined];
+  const colods = runtimes(a.runtime).flatMap((rt) =>
+    bins.map(
+      (bin): Impl => ({
+        label:
+          bin && bins.length > 1
+            ? `${rt}:${basename(dirname(dirname(dirname(dirname(bin)))))}`
+            : `colod/${rt}`,
+        start: (o, flags) =>
+          startColod(o, { runtime: rt, ...(bin ? { bin } : {}), runtimeFlags: flags ?? [] }),
+      }),
+    ),
   );
-  return [q, ...colods];
+  return a["no-qemu"] ? colods : [q, ...colods];
 }
 
 function build(name: string, a: Args): Workload {
@@ -227,7 +233,8 @@ async function profile(a: Args, w: Workload): Promise<void> {
 }
 
 function colodSpawn(a: Args, rt: Runtime, flags: string[]) {
-  return { runtime: rt, ...(a["colod-bin"] ? { bin: a["colod-bin"] } : {}), runtimeFlags: flags };
+  const bin = a["colod-bin"]?.split(",")[0];
+  return { runtime: rt, ...(bin ? { bin } : {}), runtimeFlags: flags };
 }
 
 function printTop(top: SelfTime[], n: number): void {
@@ -307,7 +314,8 @@ async function main(): Promise<number> {
     for (const n of names) {
       const t = await throughput(list, workload(n), runs);
       for (const x of t.values()) failed += x.failed;
-      qemuMax.set(n, median(t.get("qemu")!.pps));
+      const q = t.get("qemu");
+      if (q) qemuMax.set(n, median(q.pps));
     }
   }
   if (!a["no-latency"]) {
