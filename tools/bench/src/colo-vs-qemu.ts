@@ -171,11 +171,12 @@ async function throughput(list: Impl[], w: Workload, runs: number): Promise<Map<
       tally.perCpu.push(w.pairs / res.cpuSeconds);
     }
   }
-  const q = t.get("qemu")!;
+  const ref = list[0]!.label;
+  const q = t.get(ref)!;
+  const name = ref === "qemu" ? "colod/QEMU" : `vs ${ref}`;
   for (const [label, x] of t) {
-    const ratio = label === "qemu" ? "" : `  colod/QEMU ${(median(x.pps) / median(q.pps)).toFixed(2)}x`;
-    const cpuRatio =
-      label === "qemu" ? "" : ` (per CPU-s ${(median(x.perCpu) / median(q.perCpu)).toFixed(2)}x)`;
+    const ratio = label === ref ? "" : `  ${name} ${(median(x.pps) / median(q.pps)).toFixed(2)}x`;
+    const cpuRatio = label === ref ? "" : ` (per CPU-s ${(median(x.perCpu) / median(q.perCpu)).toFixed(2)}x)`;
     const fails = x.failed ? `  ${x.failed} FAILED RUNS` : "";
     console.log(
       `  = ${label.padEnd(11)} median ${rate(median(x.pps)).padStart(8)}pairs/s ${mb((median(x.pps) * w.frameBytes) / w.pairs).padStart(9)}` +
