@@ -12,7 +12,7 @@ import {
   TcxLink,
   xdpContext,
 } from "./index.js";
-import { addVeth, cleanBpf, compileBpf, delLink, sh, sysIfindex } from "./testkit.fixtures.js";
+import { addVeth, cleanBpf, compileBpf, delLink, gcFunction, sh, sysIfindex } from "./testkit.fixtures.js";
 
 let dev = "";
 let obj: BpfObject;
@@ -103,6 +103,21 @@ test("a pinned TCX link outlives its fd and is re-opened from the pin", () => {
   again.close();
   expect(queryTcx(idx, "egress")).toEqual([]);
   expect(() => TcxLink.fromPin(pin, idx, "egress")).toThrow(NotFoundError);
+});
+
+test("a TcxLink dropped without close() is detached once collected (FinalizationRegistry safety net)", async () => {
+  const idx = sysIfindex(dev);
+  const prog = obj.program("tc_count");
+  const gc = gcFunction();
+  (() => {
+    attachTcx(prog, idx, "ingress"); // result dropped on purpose
+  })();
+  expect(queryTcx(idx, "ingress")).toEqual([prog.id]);
+  for (let i = 0; i < 100 && queryTcx(idx, "ingress").length > 0; i++) {
+    gc();
+    await new Promise((ok) => setTimeout(ok, 10));
+  }
+  expect(queryTcx(idx, "ingress")).toEqual([]);
 });
 
 test("XDP live frames enter the device's receive path and reach its TCX program until the link closes", () => {

@@ -4,6 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import v8 from "node:v8";
+import vm from "node:vm";
 
 const pkg = fileURLToPath(new URL("..", import.meta.url));
 const root = join(pkg, "..", "..");
@@ -70,4 +72,12 @@ export function delLink(name: string): void {
 /** Number of the ifindex read from sysfs. */
 export function sysIfindex(name: string): number {
   return Number(readFileSync(`/sys/class/net/${name}/ifindex`, "utf8"));
+}
+
+/** A full garbage collection: Bun.gc on Bun, V8's exposed gc() on Node and Deno. */
+export function gcFunction(): () => void {
+  const bun = (globalThis as { Bun?: { gc(sync: boolean): void } }).Bun;
+  if (bun) return () => bun.gc(true);
+  v8.setFlagsFromString("--expose_gc");
+  return vm.runInNewContext("gc") as () => void;
 }
