@@ -83,6 +83,15 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+// Set to 1 by the consumer before it sleeps in poll(2) for long (idle), 0 when it is draining: while idle the
+// kernel's own wakeup (on the first record after a full drain) brings it back at once.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} idle SEC(".maps");
+
 // Backlog in bytes at which the consumer is woken; 0 keeps the kernel's adaptive wakeups. Below it the
 // consumer's own timer drains the ring, which spares the guest's TX path a wakeup per frame.
 const volatile __u32 wakeup_bytes = 0;
@@ -119,12 +128,15 @@ static __always_inline int is_released(struct __sk_buff *skb)
 	return *(__u32 *)meta == release_magic;
 }
 
-// Wake the consumer only on the record that takes the backlog across wakeup_bytes.
+// Wake a busy consumer only on the record that takes the backlog across wakeup_bytes (it also drains on
+// its own timer); wake an idle one on its first record.
 static __always_inline __u64 wakeup_flags(__u64 size)
 {
+	__u32 zero = 0;
+	__u32 *asleep = bpf_map_lookup_elem(&idle, &zero);
 	__u64 avail;
 
-	if (!wakeup_bytes)
+	if (!wakeup_bytes || (asleep && *asleep))
 		return 0;
 	avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
 	if (avail < wakeup_bytes && avail + size + 8 >= wakeup_bytes)

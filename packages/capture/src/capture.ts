@@ -1,5 +1,5 @@
 // openTapCapture: load the object, tell it this tap's policy, attach to the tap's ingress, pump the ring.
-import { type BpfObject, RingBuffer, type WaitStrategy } from "libbpf-ts";
+import { type BpfObject, defaultStrategy, RingBuffer, type WaitStrategy } from "libbpf-ts";
 import { type AttachMode, type Attachment, attachIngress } from "./attach.js";
 import { ClosedError } from "./errors.js";
 import { ALL_CLASSES, CFG_VALUE_LEN, FrameClass } from "./layout.js";
@@ -13,6 +13,14 @@ import { type KernelStats, readKernelStats } from "./stats.js";
 export const DEFAULT_RING_BYTES = 64 << 20;
 /** Default wakeup threshold: 256 KiB; below it the consumer's own timer drains the ring. */
 export const DEFAULT_WAKEUP_BYTES = 256 << 10;
+
+/** Quiet time before the pump goes idle: long enough that a steady flow never pays the idle switch. */
+export const DEFAULT_IDLE_AFTER_MS = 20;
+/** Longest idle sleep; only a frame that races the switch to idle waits this long. */
+export const DEFAULT_IDLE_WAIT_MS = 100;
+const IDLE_KEY = new Uint8Array(4);
+const IDLE_ON = new Uint8Array([1, 0, 0, 0]);
+const IDLE_OFF = new Uint8Array(4);
 
 /** primary: IPv4 captured and dropped, the rest passes; secondary: IPv4 captured, everything dropped. */
 export type TapRole = "primary" | "secondary";
@@ -37,10 +45,17 @@ export interface TapCaptureOptions {
   onError?: (e: unknown) => void;
   /** "auto" (default): TCX on kernels >= 6.6, else legacy tc. */
   attach?: AttachMode;
-  /** How the pump sleeps between drains (default "timer": no syscalls while idle). */
+  /**
+   * How the pump waits: "async" (poll(2) off-thread; default on Node and Deno), "worker" (a worker thread in
+   * poll(2); default on Bun) or "timer" (checks every intervalMs; never sleeps longer).
+   */
   wait?: WaitStrategy;
-  /** Longest wait between drains in ms, i.e. the added latency below the wakeup threshold (default 1). */
+  /** Longest wait between drains while busy, i.e. the added latency below the wakeup threshold (ms, default 1). */
   intervalMs?: number;
+  /** Quiet time after which the pump sleeps until the kernel wakes it on the next frame (ms, default 20). */
+  idleAfterMs?: number;
+  /** Longest single poll while idle: bounds the latency of a frame racing the switch to idle (ms, default 100). */
+  idleWaitMs?: number;
 }
 
 /** Counters: the kernel's (every CPU) plus frames handed to onFrame. */
@@ -65,8 +80,13 @@ export class TapCapture {
   readonly #obj: BpfObject;
   readonly #attachment: Attachment;
   readonly #slab = new Slab();
+  readonly #wait: WaitStrategy;
   #delivered = 0;
   #closed = false;
+  #onClose: () => void = () => {};
+  readonly #closing = new Promise<void>((resolve) => {
+    this.#onClose = resolve;
+  });
 
   /** @internal use openTapCapture */
   constructor(o: TapCaptureOptions, ifindex: number, obj: BpfObject, ring: RingBuffer, att: Attachment) {
@@ -76,6 +96,7 @@ export class TapCapture {
     this.attachKind = att.kind;
     this.#obj = obj;
     this.#attachment = att;
+    this.#wait = o.wait ?? defaultStrategy();
     this.source = new CaptureSource(
       ring,
       o.ifname,
@@ -93,19 +114,43 @@ export class TapCapture {
     const src = this.source;
     const slab = this.#slab;
     const interval = o.intervalMs ?? 1;
+    const idleAfter = o.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS;
+    const canSleep = this.#wait !== "timer"; // a timer "sleep" is still a tick per interval
     const deliver = o.zeroCopy
       ? (frame: Uint8Array, meta: FrameMeta) => onFrame(frame, meta)
       : (frame: Uint8Array, meta: FrameMeta) => onFrame(slab.copy(frame, 0, frame.length), meta);
     try {
+      let quietSince = Date.now();
       while (!this.#closed) {
-        this.#delivered += src.drain(deliver);
-        if (!this.#closed) await src.wait(interval);
+        const n = src.drain(deliver);
+        this.#delivered += n;
+        if (this.#closed) break;
+        if (n > 0) quietSince = Date.now();
+        else if (canSleep && Date.now() - quietSince >= idleAfter) {
+          await this.#sleep(o.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS);
+          continue;
+        }
+        await src.wait(interval);
       }
     } catch (e) {
       if (this.#closed && e instanceof ClosedError) return;
       this.close();
       if (!o.onError) throw e;
       o.onError(e);
+    }
+  }
+
+  // Idle: ask the program for the kernel's wakeup on the first record, then sleep in poll(2) until data or
+  // close. A record that read the flag just before it was set gets no wakeup; `maxMs` bounds that case.
+  async #sleep(maxMs: number): Promise<void> {
+    const idle = this.#obj.map("idle");
+    idle.update(IDLE_KEY, IDLE_ON);
+    try {
+      // An async poll cannot be cut short: close() settles #closing so the pump leaves at once anyway.
+      while (!this.#closed && this.source.pendingBytes === 0)
+        await Promise.race([this.source.wait(maxMs), this.#closing]);
+    } finally {
+      if (!this.#closed) idle.update(IDLE_KEY, IDLE_OFF);
     }
   }
 
@@ -119,6 +164,7 @@ export class TapCapture {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#onClose();
     try {
       this.#attachment.detach();
     } finally {
@@ -165,7 +211,10 @@ export async function openTapCapture(o: TapCaptureOptions): Promise<TapCapture> 
     const key = new Uint8Array(4);
     new DataView(key.buffer).setUint32(0, tap.ifindex, true);
     obj.map("cfg").update(key, roleConfig(o.role));
-    ring = new RingBuffer(obj.map("rb"), { wait: o.wait ?? "timer", intervalMs: o.intervalMs ?? 1 });
+    ring = new RingBuffer(obj.map("rb"), {
+      wait: o.wait ?? defaultStrategy(),
+      intervalMs: o.intervalMs ?? 1,
+    });
     const att = attachIngress(obj.program("capture"), o.ifname, tap.ifindex, o.attach ?? "auto");
     return new TapCapture(o, tap.ifindex, obj, ring, att);
   } catch (e) {
