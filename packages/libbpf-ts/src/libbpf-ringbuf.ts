@@ -7,7 +7,7 @@ import { track, untrack } from "./lifetime.js";
 import type { BpfMap } from "./map.js";
 import { lastErrno, libbpf } from "./native.js";
 
-/** Receives one record, zero-copy: `data` is valid only during the call. */
+/** Receives one record: `data` is valid only during the call (a view, or a reused copy on Node). */
 export type SampleHandler = (data: Uint8Array) => void;
 
 /** A libbpf `struct ring_buffer` over one RINGBUF map; records are delivered through a C callback. */
@@ -15,13 +15,14 @@ export class LibbpfRingBuffer {
   #rb: Ptr;
   readonly #cb: Callback;
   #handler: SampleHandler | undefined;
+  #scratch = new Uint8Array(16 << 10); // records are copied here where views are slow (koffi)
 
   /** Wrap `map`; `handler` gets every record consumed by poll()/consume(). */
   constructor(map: BpfMap, handler: SampleHandler) {
     this.#handler = handler;
     this.#cb = ffi.callback(
       ((_ctx: Ptr, data: Ptr, size: number | bigint) => {
-        this.#handler?.(new Uint8Array(ffi.view(data, Number(size))));
+        this.#handler?.(this.#record(data, Number(size)));
         return 0;
       }) as (...a: never[]) => number,
       "i32",
@@ -37,6 +38,14 @@ export class LibbpfRingBuffer {
       libbpf().ring_buffer__free(rb);
       cb.close();
     });
+  }
+
+  #record(data: Ptr, len: number): Uint8Array {
+    if (ffi.caps.cheapView) return new Uint8Array(ffi.view(data, len));
+    if (this.#scratch.byteLength < len)
+      this.#scratch = new Uint8Array(Math.max(len, 2 * this.#scratch.byteLength));
+    ffi.copyInto(data, len, this.#scratch);
+    return this.#scratch.subarray(0, len);
   }
 
   #ptr(): Ptr {

@@ -41,10 +41,11 @@ function bind<D extends FnDefs>(path: string, defs: D): NativeLib<D> {
 /** bun:ffi-backed FFI for Bun. */
 export const backend: Backend = {
   runtime: "bun",
-  caps: { asyncCall: false, noAtomicsOnReadOnly: true },
+  caps: { asyncCall: false, noAtomicsOnReadOnly: true, cheapView: true },
   open: bind,
   view: (p, len) => ffi.toArrayBuffer(p, 0, len),
   copy: (p, len) => new Uint8Array(ffi.toArrayBuffer(p, 0, len).slice(0)),
+  copyInto: (p, len, dst) => dst.set(new Uint8Array(ffi.toArrayBuffer(p, 0, len))),
   addressOf: (u8) => BigInt(ffi.ptr(u8)),
   address: (p) => (p === null ? 0n : BigInt(p as number)),
   pointer: (a): Ptr => (a === 0n ? null : Number(a)),

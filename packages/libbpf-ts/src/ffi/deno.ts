@@ -59,10 +59,11 @@ function bind<Defs extends FnDefs>(path: string, defs: Defs): NativeLib<Defs> {
 /** Deno.dlopen-backed FFI for Deno (needs --allow-ffi). */
 export const backend: Backend = {
   runtime: "deno",
-  caps: { asyncCall: true, noAtomicsOnReadOnly: false },
+  caps: { asyncCall: true, noAtomicsOnReadOnly: false, cheapView: true },
   open: bind,
   view: (p, len) => D.UnsafePointerView.getArrayBuffer(p, len),
   copy: (p, len) => new Uint8Array(D.UnsafePointerView.getArrayBuffer(p, len).slice(0)),
+  copyInto: (p, len, dst) => new D.UnsafePointerView(p).copyInto(dst.subarray(0, len)),
   addressOf: (u8) => BigInt(D.UnsafePointer.value(D.UnsafePointer.of(u8))),
   address: (p) => (p === null ? 0n : BigInt(D.UnsafePointer.value(p))),
   pointer: (a): Ptr => D.UnsafePointer.create(a),

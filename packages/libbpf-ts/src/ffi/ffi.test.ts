@@ -15,6 +15,7 @@ test("the adapter matches the runtime under test", () => {
   expect(ffi.runtime).toBe(detectRuntime());
   expect(ffi.caps.noAtomicsOnReadOnly).toBe(ffi.runtime === "bun");
   expect(ffi.caps.asyncCall).toBe(ffi.runtime !== "bun");
+  expect(ffi.caps.cheapView).toBe(ffi.runtime !== "node");
 });
 
 test("strings, 64-bit returns, views, copies and addresses round-trip", () => {
@@ -33,6 +34,10 @@ test("strings, 64-bit returns, views, copies and addresses round-trip", () => {
   const copy = ffi.copy(p, 100);
   dst[6] = 201;
   expect(copy[6]).toBe(6);
+  const into = new Uint8Array(200);
+  ffi.copyInto(p, 100, into);
+  expect([...into.subarray(0, 8)]).toEqual([0, 1, 2, 3, 4, 200, 201, 7]);
+  expect(into[100]).toBe(0);
   expect(ffi.address(ffi.pointer(ffi.addressOf(dst)))).toBe(ffi.addressOf(dst));
   expect(ffi.pointer(0n)).toBeNull();
   expect(ffi.address(null)).toBe(0n);

@@ -18,6 +18,8 @@ const C: Record<CType, string> = {
 };
 const wide = new Set<CType>(["i64", "u64", "usize"]);
 let protos = 0;
+// koffi.view builds an external ArrayBuffer per call; a memcpy into JS memory is ~20x faster per record.
+const memcpy = koffi.load("libc.so.6").func("memcpy", "void *", ["void *", "void *", "size_t"]);
 
 function bind<D extends FnDefs>(path: string, defs: D): NativeLib<D> {
   const lib = koffi.load(path);
@@ -41,10 +43,11 @@ function bind<D extends FnDefs>(path: string, defs: D): NativeLib<D> {
 /** koffi-backed FFI for Node.js. */
 export const backend: Backend = {
   runtime: "node",
-  caps: { asyncCall: true, noAtomicsOnReadOnly: false },
+  caps: { asyncCall: true, noAtomicsOnReadOnly: false, cheapView: false },
   open: bind,
   view: (p, len) => koffi.view(p, len),
   copy: (p, len) => new Uint8Array(koffi.view(p, len).slice(0)),
+  copyInto: (p, len, dst) => memcpy(dst, p, len),
   addressOf: (u8) => koffi.address(u8) as bigint,
   address: (p) => (p === null ? 0n : BigInt(p as bigint)),
   pointer: (a): Ptr => (a === 0n ? null : a),

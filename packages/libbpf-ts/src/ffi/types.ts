@@ -39,6 +39,8 @@ export interface Caps {
   readonly asyncCall: boolean;
   /** `Atomics.*` on read-only mapped memory crashes (Bun/JSC once JIT-compiled): use plain loads. */
   readonly noAtomicsOnReadOnly: boolean;
+  /** `view()` is cheap enough per record; false on koffi (~0.2 M views/s), where `copyInto` is faster. */
+  readonly cheapView: boolean;
 }
 
 /** The one interface each runtime adapter implements (node.ts, bun.ts, deno.ts). */
@@ -51,6 +53,8 @@ export interface Backend {
   view(ptr: Ptr, len: number): ArrayBuffer;
   /** Copy `len` bytes of native memory into a fresh Uint8Array. */
   copy(ptr: Ptr, len: number): Uint8Array;
+  /** Copy `len` bytes of native memory into `dst` (which must be large enough). */
+  copyInto(ptr: Ptr, len: number, dst: Uint8Array): void;
   /** Native address of a JS buffer, for pointer fields in option structs (keep `u8` referenced). */
   addressOf(u8: Uint8Array): bigint;
   /** Numeric value of a pointer (0n for NULL). */
