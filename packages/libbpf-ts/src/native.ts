@@ -5,7 +5,16 @@ import type { FnDefs, NativeLib } from "./ffi/index.js";
 import { ffi } from "./ffi/index.js";
 
 /** Where libbpf is loaded from; LIBBPF_TS_LIBBPF overrides it (tests, non-Debian layouts). */
-export const LIBBPF_PATH = process.env.LIBBPF_TS_LIBBPF ?? "libbpf.so.1";
+export const LIBBPF_PATH = envOr("LIBBPF_TS_LIBBPF", "libbpf.so.1");
+
+// Deno throws on env access without --allow-env; --allow-ffi alone must be enough to use the binding.
+function envOr(name: string, fallback: string): string {
+  try {
+    return process.env[name] ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
 /** glibc's soname: mmap, poll, vsnprintf, errno. */
 export const LIBC_PATH = "libc.so.6";
 
