@@ -48,6 +48,13 @@ export const OPTION_SETS = {
 } as const satisfies Record<string, Omit<ColoCompareOptions, "notify" | "binary">>;
 /** The name of an option set. */
 export type OptionSet = keyof typeof OPTION_SETS;
+/** The colo-compare settings an option set may give. */
+export type SetOptions = Omit<ColoCompareOptions, "notify" | "binary" | "maxLifetimeS">;
+
+/** The settings of an option set, every property optional. */
+export function setOptions(set: OptionSet): SetOptions {
+  return OPTION_SETS[set];
+}
 
 /** What comes out. Frames are named by step labels; any other output shows up as "?<hex>". */
 export interface Outcome {

@@ -1,8 +1,12 @@
-// Declares one vitest suite per option set: one QEMU for the set, each scenario run through QEMU and @colod/compare.
+// Declares one vitest suite per option set: one QEMU for the set, each scenario run through QEMU and
+// @colod/compare; or one colod process for the set, each scenario run through it.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { currentRuntime } from "../harness/runtime.js";
 import { ColodRunner } from "./colod-runner.js";
-import { QemuRunner } from "./qemu-runner.js";
+import { type ColodPeer, startProcessRunner } from "./process-runner.js";
+import { startQemuRunner } from "./qemu-runner.js";
 import {
+  type BuiltStep,
   buildSteps,
   type OptionSet,
   type Outcome,
@@ -11,6 +15,7 @@ import {
   summarize,
   validateScenario,
 } from "./scenario.js";
+import type { SocketRunner } from "./socket-runner.js";
 
 /** QEMU 7.2 must produce exactly the scenario's outcome (the timer's repeated requests: at least two). */
 export function expectQemuOutcome(q: Summary, e: Outcome): void {
@@ -48,11 +53,11 @@ export function expectColodOutcome(c: Summary, e: Outcome, exact: boolean): void
 /** One describe block: a QEMU for `set`, a test per scenario. */
 export function differentialSuite(set: OptionSet, scenarios: Scenario[]): void {
   describe(`differential, option set ${set}`, () => {
-    let qemu: QemuRunner;
+    let qemu: SocketRunner;
     let colod: ColodRunner;
     beforeAll(async () => {
       // One after the other: if the second fails, afterAll still stops the first.
-      qemu = await QemuRunner.start(set);
+      qemu = await startQemuRunner(set);
       colod = await ColodRunner.start(set);
     });
     afterAll(async () => {
@@ -70,6 +75,61 @@ export function differentialSuite(set: OptionSet, scenarios: Scenario[]): void {
         if (!sc.expectColod)
           expect({ out: c.out, flushed: c.flushed }).toEqual({ out: q.out, flushed: q.flushed });
       });
+    });
+  });
+}
+
+/** Zero-length frames a step list writes (colod must ignore and count each, SPEC 2). */
+function zeroLengthFrames(steps: BuiltStep[], vnetHdr: boolean): number {
+  const width = vnetHdr ? 8 : 4;
+  return steps.filter((st) => "to" in st && st.wire.length === width && st.wire.every((b) => b === 0)).length;
+}
+
+/** Log lines of a level ("error"), parsed. */
+function logLines(stderr: string, level: string): unknown[] {
+  return stderr
+    .split("\n")
+    .filter((l) => l.startsWith("{") && l.includes(`"level":"${level}"`))
+    .map((l) => JSON.parse(l) as unknown);
+}
+
+/**
+ * One describe block: a colod process for `set`, a test per scenario against colod's expected outcome
+ * (wall-clock timing, so DO_CHECKPOINT counts get the coalescing tolerance), then a check that it survived.
+ */
+export function processSuite(set: OptionSet, scenarios: Scenario[]): void {
+  describe(`colod process, option set ${set}`, () => {
+    let colod: SocketRunner<ColodPeer>;
+    let zeroLength = 0;
+    beforeAll(async () => {
+      colod = await startProcessRunner(set);
+    });
+    afterAll(async () => {
+      await colod?.stop();
+    });
+
+    scenarios.forEach((sc, i) => {
+      test(`${sc.id}: ${sc.title}`, async () => {
+        const steps = buildSteps(sc, i + 1);
+        zeroLength += zeroLengthFrames(steps, set === "vnet");
+        const c = summarize(steps, await colod.run(steps));
+        expect(c.aborts, "colod exited during the scenario").toBe(false);
+        expectColodOutcome(c, sc.expectColod ?? sc.expect, false);
+      });
+    });
+
+    test("colod is still running, counted every zero-length frame, logged no error, exits 0 on SIGTERM", async () => {
+      const { colod: proc } = colod.peer;
+      expect(colod.peer.exited()).toBeUndefined();
+      expect(proc.events("input.zero_length").length).toBe(zeroLength);
+      expect(logLines(proc.stderr(), "error")).toEqual([]);
+      const status = await colod.peer.terminate();
+      // The final checkpoint of every scenario released everything: shutdown has nothing left to release.
+      expect(proc.events("instance.stopped").map((e) => e.releasedAtShutdown)).toEqual([0]);
+      expect(proc.events("colod.exit").map((e) => e.code)).toEqual([0]);
+      // Deno's child_process reports a child that handled SIGTERM and exited 0 as (null, "SIGTERM").
+      const denoQuirk = currentRuntime().name === "deno" && status?.code === null;
+      expect(status).toEqual(denoQuirk ? { code: null, signal: "SIGTERM" } : { code: 0, signal: null });
     });
   });
 }
