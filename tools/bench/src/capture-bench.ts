@@ -37,18 +37,31 @@ interface Harness {
 const SECONDS = 2;
 const captureSpec = "@colod/capture";
 const harnessSpec = new URL("../../../test/harness/netns.ts", import.meta.url).href;
+
 const cap = (await import(captureSpec)) as CaptureModule;
 const harness = (await import(harnessSpec)) as Harness;
 
 const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 const k = (x: number) => `${(x / 1000).toFixed(0)}k`;
+const pct = (xs: number[], q: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(0);
+};
+// Kernel timestamp (bpf_ktime_get_ns, CLOCK_MONOTONIC) to delivery in JS (hrtime: CLOCK_MONOTONIC too).
+const latencyUs = (tsNs: bigint) => Number(process.hrtime.bigint() - tsNs) / 1e3;
 
-async function captureRun(tap: string, size: number, pps: number): Promise<void> {
+async function captureRun(tap: string, size: number, pps: number, zeroCopy = false): Promise<void> {
+  const lat: number[] = [];
+  let seen = 0;
+  const onFrame = (_f: Uint8Array, m: { tsNs: bigint }) => {
+    if ((seen++ & 63) === 0) lat.push(latencyUs(m.tsNs));
+  };
   const capture = await cap.openTapCapture({
     ifname: tap,
     role: "primary",
     ringBytes: 64 << 20,
-    onFrame: () => {},
+    zeroCopy,
+    onFrame,
   });
   try {
     const count = pps * SECONDS;
@@ -64,15 +77,35 @@ async function captureRun(tap: string, size: number, pps: number): Promise<void>
     const cpu = cpuSeconds(process.cpuUsage(cpu0));
     const s = capture.stats();
     console.log(
-      `  capture ${String(size).padStart(4)} B @ ${k(pps).padStart(4)}/s offered: sent ${k(gen.sent / gen.secs)}/s, ` +
+      `  capture ${String(size).padStart(4)} B @ ${k(pps).padStart(4)}/s ${zeroCopy ? "zero-copy" : "slab copy"}: sent ${k(gen.sent / gen.secs)}/s, ` +
         `delivered ${s.delivered}/${count} (ringfull ${s.ringfull}), consumer CPU ${((cpu / wall) * 100).toFixed(0)}%, ` +
-        `sender CPU ${((gen.cpu / gen.secs) * 100).toFixed(0)}%`,
+        `sender CPU ${((gen.cpu / gen.secs) * 100).toFixed(0)}%, latency p50 ${pct(lat, 0.5)} p99 ${pct(lat, 0.99)} us`,
     );
   } finally {
     capture.close();
   }
 }
 
+async function idleRun(tap: string): Promise<void> {
+  const lat: number[] = [];
+  const onFrame = (_f: Uint8Array, m: { tsNs: bigint }) => void lat.push(latencyUs(m.tsNs));
+  const capture = await cap.openTapCapture({ ifname: tap, role: "primary", ringBytes: 1 << 20, onFrame });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 200)); // long enough for the pump to go idle
+      await harness.generate(tap, 1, 100, 0);
+    }
+    const cpu = cpuSeconds(process.cpuUsage(cpu0)) / ((performance.now() - t0) / 1000);
+    console.log(
+      `  idle (a frame every ~200 ms): CPU ${(cpu * 100).toFixed(1)}%, latency p50 ${pct(lat, 0.5)} max ${pct(lat, 1)} us`,
+    );
+  } finally {
+    capture.close();
+  }
+}
 async function releaseRun(tap: string, size: number, n: number): Promise<void> {
   const out = await cap.openTapRelease({ ifname: tap });
   try {
@@ -93,12 +126,14 @@ async function releaseRun(tap: string, size: number, n: number): Promise<void> {
 }
 
 console.log(
-  `capture-bench on ${runtimeLabel()} (${SECONDS} s per run, 64 MiB ring, 256 KiB wakeup, 1 ms timer)`,
+  `capture-bench on ${runtimeLabel()} (${SECONDS} s per run, 64 MiB ring, 256 KiB wakeup, default waits)`,
 );
 const topo = harness.createTopology({ taps: 1 });
 const tap = topo.taps[0]!;
 try {
+  await idleRun(tap);
   for (const size of [100, 1500]) for (const pps of [100_000, 400_000]) await captureRun(tap, size, pps);
+  await captureRun(tap, 1500, 100_000, true); // no copy: shows what the slab's allocation (GC) costs
   const guest = await harness.openGuest(tap); // carrier up, as with a running VM
   try {
     for (const size of [100, 1500]) await releaseRun(tap, size, 50_000);
