@@ -7,10 +7,13 @@ import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { HEADER_CONSTANTS } from "./constants.js";
 import { LAYOUTS } from "./layouts.js";
-import { compileBpf } from "./testkit.fixtures.js";
+import { cleanBpf, compileBpf } from "./testkit.fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "libbpf-ts-layout-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  cleanBpf();
+});
 
 function cProgram(): string {
   const lines = ["#include <stddef.h>", "#include <stdio.h>", "#include <poll.h>", "#include <linux/bpf.h>"];
