@@ -47,8 +47,23 @@ const pct = (xs: number[], q: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(0);
 };
-// Kernel timestamp (bpf_ktime_get_ns, CLOCK_MONOTONIC) to delivery in JS (hrtime: CLOCK_MONOTONIC too).
-const latencyUs = (tsNs: bigint) => Number(process.hrtime.bigint() - tsNs) / 1e3;
+// Kernel timestamp (bpf_ktime_get_ns, CLOCK_MONOTONIC) to delivery in JS. Bun's and Deno's hrtime have
+// another origin, so CLOCK_MONOTONIC is read through libc (libbpf-ts's FFI backend).
+const libbpfSpec = "libbpf-ts";
+const { ffi } = (await import(libbpfSpec)) as {
+  ffi: {
+    open(lib: string, defs: object): { call: { clock_gettime(clock: number, ts: Uint8Array): number } };
+  };
+};
+const libc = ffi.open("libc.so.6", { clock_gettime: { args: ["i32", "buf"], ret: "i32" } });
+const tsBuf = new Uint8Array(64);
+const tsView = new DataView(tsBuf.buffer);
+const CLOCK_MONOTONIC = 1;
+const latencyUs = (tsNs: bigint) => {
+  libc.call.clock_gettime(CLOCK_MONOTONIC, tsBuf);
+  const now = tsView.getBigInt64(0, true) * 1_000_000_000n + tsView.getBigInt64(8, true);
+  return Number(now - tsNs) / 1e3;
+};
 
 async function captureRun(tap: string, size: number, pps: number, zeroCopy = false): Promise<void> {
   const lat: number[] = [];
