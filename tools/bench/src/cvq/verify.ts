@@ -91,6 +91,7 @@ export class OutputVerifier {
     return off;
   }
 
+  // Views, not Buffer's ranged compare(): Deno 2.9 checks its source range against the target's length.
   #frame(b: Buffer, at: number, len: number, now: number): void {
     const w = this.#w;
     const i = len >= 20 ? frameIndex(b, at) : -1;
@@ -100,7 +101,10 @@ export class OutputVerifier {
     }
     const start = w.offsets[i]! + 4;
     const end = w.offsets[i + 1]!;
-    if (end - start !== len || b.compare(w.primary, start, end, at, at + len) !== 0) {
+    if (
+      end - start !== len ||
+      Buffer.compare(b.subarray(at, at + len), w.primary.subarray(start, end)) !== 0
+    ) {
       this.#fail(`frame ${i}: bytes differ from the primary's`);
       return;
     }
