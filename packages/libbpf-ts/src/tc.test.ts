@@ -56,6 +56,26 @@ test("attachTc creates clsact, replaces, and detach removes only our own filter"
   expect(other.detach()).toBe(true);
 });
 
+test("handle and priority 0 let the kernel choose; the attachment reports what it chose", () => {
+  const idx = sysIfindex(dev);
+  const prog = obj.program("tc_count");
+  const a = attachTc(prog, idx, { handle: 0, priority: 0, direction: "egress" });
+  expect(a.handle).toBeGreaterThan(0);
+  expect(a.priority).toBeGreaterThan(0);
+  expect(queryTc(idx, "egress", a.handle, a.priority)).toBe(prog.id);
+  expect(a.detach()).toBe(true);
+  expect(queryTc(idx, "egress", a.handle, a.priority)).toBe(0);
+});
+
+test("detach after the device disappeared reports false instead of throwing", () => {
+  const [gone] = addVeth("gn");
+  const a = attachTc(obj.program("tc_count"), sysIfindex(gone));
+  expect(a.isAttached()).toBe(true);
+  delLink(gone);
+  expect(a.isAttached()).toBe(false);
+  expect(a.detach()).toBe(false);
+});
+
 test("detach leaves a filter alone once another program took over its slot", () => {
   const idx = sysIfindex(dev);
   const a = attachTc(obj.program("tc_count"), idx, { handle: 5, priority: 5, direction: "egress" });

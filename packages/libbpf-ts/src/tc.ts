@@ -1,12 +1,13 @@
 // Legacy tc (clsact + direct-action cls_bpf) attach that only ever removes its own filter.
 import { BPF_TC_EGRESS, BPF_TC_F_REPLACE, BPF_TC_INGRESS } from "./constants.js";
-import { check } from "./errors.js";
+import { check, NotFoundError } from "./errors.js";
 import { BPF_TC_HOOK, BPF_TC_OPTS, Struct } from "./layouts.js";
 import { libbpf } from "./native.js";
 import type { BpfProgram } from "./program.js";
 
 const EEXIST = 17;
 const ENOENT = 2;
+const EINVAL = 22;
 
 /** Hook side of the device: ingress is what the device receives (for a tap: what the guest sends). */
 export type TcDirection = "ingress" | "egress";
@@ -46,16 +47,17 @@ export class TcAttachment {
 
   /** Whether our program is still the one attached at our handle/priority. */
   isAttached(): boolean {
-    return (
-      this.#attached && queryTc(this.ifindex, this.direction, this.handle, this.priority) === this.progId
-    );
+    return this.#attached && this.#current() === this.progId;
   }
 
-  /** Remove our filter; false if it was gone or replaced by someone else (then it is left alone). */
+  /**
+   * Remove our filter; false if it was gone (also with its device) or replaced by someone else, in which
+   * case it is left alone.
+   */
   detach(): boolean {
     if (!this.#attached) return false;
     this.#attached = false;
-    if (queryTc(this.ifindex, this.direction, this.handle, this.priority) !== this.progId) return false;
+    if (this.#current() !== this.progId) return false;
     const opts = new Struct(BPF_TC_OPTS).set("handle", this.handle).set("priority", this.priority);
     const r = libbpf().bpf_tc_detach(hook(this.ifindex, this.direction).bytes, opts.bytes);
     if (r === -ENOENT) return false;
@@ -67,13 +69,25 @@ export class TcAttachment {
   [Symbol.dispose](): void {
     this.detach();
   }
+
+  // The program id at our slot; 0 once the device itself is gone (its filters went with it).
+  #current(): number {
+    try {
+      return queryTc(this.ifindex, this.direction, this.handle, this.priority);
+    } catch (e) {
+      if (e instanceof NotFoundError) return 0;
+      throw e;
+    }
+  }
 }
 
 /** Program id of the filter at handle/priority, or 0 if none. */
 export function queryTc(ifindex: number, direction: TcDirection, handle: number, priority: number): number {
   const opts = new Struct(BPF_TC_OPTS).set("handle", handle).set("priority", priority);
   const r = libbpf().bpf_tc_query(hook(ifindex, direction).bytes, opts.bytes);
-  if (r === -ENOENT) return 0;
+  // ENOENT: no filter at that priority. EINVAL: no filter chain left at all (the kernel frees an empty
+  // chain), since libbpf's own argument checks only reject a zero handle or priority.
+  if (r === -ENOENT || (r === -EINVAL && handle > 0 && priority > 0)) return 0;
   check(`bpf_tc_query(ifindex ${ifindex} ${direction})`, r);
   return opts.get("prog_id");
 }
