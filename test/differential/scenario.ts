@@ -1,5 +1,5 @@
 // What a differential scenario is: data (frames described by their fields, notify messages, waits) run through
-// QEMU 7.2's colo-compare and through @colod/compare, and the outcome each must produce.
+// QEMU 7.2's colo-compare, through @colod/compare and through the colod process, and the outcome each must produce.
 import {
   type ArpSpec,
   buildArp,
@@ -31,7 +31,7 @@ export type Step =
   | { notify: NotifyIn }
   | { wait: number };
 
-/** The colo-compare settings a scenario runs under; one QEMU per set. All sets use notify_dev. */
+/** The colo-compare settings a scenario runs under; one QEMU (and one colod process) per set. All use notify_dev. */
 export const OPTION_SETS = {
   /** QEMU defaults: compare_timeout 3000 ms, so no timer request fires within a scenario. */
   base: {},
@@ -81,7 +81,7 @@ export interface Scenario {
   steps: Step[];
   /** QEMU 7.2's outcome, which colod must match too unless expectColod is given. */
   expect: Outcome;
-  /** colod's outcome where SPEC deliberately differs from QEMU. */
+  /** colod's outcome (engine and process) where SPEC deliberately differs from QEMU. */
   expectColod?: Outcome;
   /** Ids of the entries in docs/qemu-differences.md that explain expectColod. */
   qemuDiffers?: string[];

@@ -32,7 +32,8 @@ export function expectQemuOutcome(q: Summary, e: Outcome): void {
 
 /**
  * colod must produce the outcome. Its requests are coalesced (SPEC 6): against QEMU's count n it sends none when
- * n is 0 and 1..n otherwise; against its own expectColod (virtual clock, deterministic) the count is exact.
+ * n is 0 and 1..n otherwise; against its own expectColod (virtual clock, deterministic) the count is exact, unless
+ * `exact` is false (the process, on the wall clock, gets the same 1..n tolerance).
  */
 export function expectColodOutcome(c: Summary, e: Outcome, exact: boolean): void {
   expect({ out: c.out, flushed: c.flushed, replies: c.replies, other: c.other }).toEqual({
@@ -112,9 +113,18 @@ export function processSuite(set: OptionSet, scenarios: Scenario[]): void {
       test(`${sc.id}: ${sc.title}`, async () => {
         const steps = buildSteps(sc, i + 1);
         zeroLength += zeroLengthFrames(steps, set === "vnet");
+        const { colod: proc } = colod.peer;
+        const before = proc.events("checkpoint.request").length;
         const c = summarize(steps, await colod.run(steps));
         expect(c.aborts, "colod exited during the scenario").toBe(false);
-        expectColodOutcome(c, sc.expectColod ?? sc.expect, false);
+        try {
+          expectColodOutcome(c, sc.expectColod ?? sc.expect, false);
+        } catch (e) {
+          // Why colod asked for checkpoints is in its log: the first thing to read when a count differs.
+          const asked = proc.events("checkpoint.request").slice(before);
+          (e as Error).message += `\ncolod's checkpoint.request log lines: ${JSON.stringify(asked)}`;
+          throw e;
+        }
       });
     });
 

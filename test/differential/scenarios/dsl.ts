@@ -17,7 +17,7 @@ export function N(notify: NotifyIn): Step {
   return { notify };
 }
 
-/** A pause (real time for QEMU, the virtual clock for colod). */
+/** A pause (real time for QEMU and the colod process, the virtual clock for the in-process engine). */
 export function W(ms: number): Step {
   return { wait: ms };
 }
