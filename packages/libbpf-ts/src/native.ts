@@ -74,6 +74,7 @@ const libcDefs = {
   munmap: { args: ["ptr", "usize"], ret: "i32" },
   poll: { args: ["buf", "u64", "i32"], ret: "i32", nonblocking: true },
   close: { args: ["i32"], ret: "i32" },
+  fcntl: { args: ["i32", "i32", "i32"], ret: "i32" }, // variadic in C; fixed ints are ABI-compatible
   sysconf: { args: ["i32"], ret: "i64" },
   vsnprintf: { args: ["buf", "usize", "ptr", "ptr"], ret: "i32" },
   __errno_location: { args: [], ret: "ptr" },

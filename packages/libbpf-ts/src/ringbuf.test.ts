@@ -116,6 +116,18 @@ test("hot loops over the read-only producer page survive JIT compilation", () =>
   obj.close();
 });
 
+test("the ring outlives its object until ring.close(), and waits keep blocking instead of spinning", async () => {
+  const { obj, send } = setup();
+  const ring = new RingBuffer(obj.map("rb"), { wait: defaultStrategy() });
+  send(frameOf(14, 0), 3);
+  obj.close(); // the ring holds its own fd and mappings
+  expect(ring.drain(() => {})).toBe(3);
+  const t0 = Date.now();
+  expect(await ring.wait(50)).toBe(false); // a closed fd would make poll return at once, forever
+  expect(Date.now() - t0).toBeGreaterThanOrEqual(40);
+  ring.close();
+});
+
 test("non-ringbuf map and closed ring are rejected", () => {
   const { obj } = setup();
   expect(() => new RingBuffer(obj.map("kv"))).toThrow(InvalidArgumentError);

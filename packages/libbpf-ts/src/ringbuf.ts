@@ -24,6 +24,7 @@ const PROT_READ = 1;
 const PROT_WRITE = 2;
 const MAP_SHARED = 1;
 const SC_PAGESIZE = 30;
+const F_DUPFD_CLOEXEC = 1030;
 
 /**
  * Called per record with the whole data area, the record's offset and length: zero-copy, so the bytes are
@@ -75,33 +76,39 @@ export class RingBuffer {
       throw new InvalidArgumentError(`map ${map.name} is not a ring buffer (type ${map.type})`, "EINVAL", {
         errno: 22,
       });
-    this.#fd = map.fd;
-    this.#waiter = makeWaiter(opts.wait, this.#fd, () => this.pending(), opts.intervalMs ?? 1);
+    // Our own fd: the ring (mapping and waits) outlives the object's close() until ring.close().
+    const fd = libc().call.fcntl(map.fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) throw errnoError(`fcntl(${map.name} fd, F_DUPFD_CLOEXEC)`, lastErrno() || 24);
+    this.#fd = fd;
     this.size = map.maxEntries;
     this.#mask = this.size - 1;
     this.#maskBig = BigInt(this.#mask);
     this.#page = libc().call.sysconf(SC_PAGESIZE);
-    const name = map.name;
-    this.#cons = mmap(this.#page, PROT_READ | PROT_WRITE, this.#fd, 0, `${name} consumer page`);
+    const [page, len] = [this.#page, this.#page + 2 * this.size];
+    let cons: Ptr = null;
     try {
-      this.#prod = mmap(this.#page + 2 * this.size, PROT_READ, this.#fd, this.#page, `${name} data`);
+      this.#waiter = makeWaiter(opts.wait, fd, () => this.pending(), opts.intervalMs ?? 1);
+      cons = mmap(page, PROT_READ | PROT_WRITE, fd, 0, `${map.name} consumer page`);
+      this.#prod = mmap(len, PROT_READ, fd, page, `${map.name} data`);
     } catch (e) {
-      libc().call.munmap(this.#cons, this.#page);
+      if (cons !== null) libc().call.munmap(cons, page);
+      libc().call.close(fd);
       throw e;
     }
-    const ro = ffi.view(this.#prod, this.#page + 2 * this.size);
-    this.#consPos = new BigUint64Array(ffi.view(this.#cons, this.#page), 0, 1);
+    this.#cons = cons;
+    const ro = ffi.view(this.#prod, len);
+    this.#consPos = new BigUint64Array(ffi.view(cons, page), 0, 1);
     this.#prodPos = new BigUint64Array(ro, 0, 1);
-    this.#hdr = new Int32Array(ro, this.#page, (2 * this.size) / 4);
-    this.#data = new Uint8Array(ro, this.#page, 2 * this.size);
-    this.#view = new DataView(ro, this.#page, 2 * this.size);
+    this.#hdr = new Int32Array(ro, page, (2 * this.size) / 4);
+    this.#data = new Uint8Array(ro, page, 2 * this.size);
+    this.#view = new DataView(ro, page, 2 * this.size);
     this.#plain = ffi.caps.noAtomicsOnReadOnly;
     this.#pos = Atomics.load(this.#consPos, 0);
-    const [c, p, len] = [this.#cons, this.#prod, this.#page + 2 * this.size];
-    const page = this.#page;
+    const prod = this.#prod;
     track(this, () => {
-      libc().call.munmap(c, page);
-      libc().call.munmap(p, len);
+      libc().call.munmap(cons, page);
+      libc().call.munmap(prod, len);
+      libc().call.close(fd);
     });
   }
 
@@ -221,6 +228,7 @@ export class RingBuffer {
     this.#waiter.close();
     libc().call.munmap(this.#cons, this.#page);
     libc().call.munmap(this.#prod, this.#page + 2 * this.size);
+    libc().call.close(this.#fd);
     this.#cons = null;
     this.#prod = null;
   }
