@@ -88,6 +88,31 @@ describe.skipIf(skip)("tap capture on real devices", () => {
     }
   });
 
+  test("zeroCopy: onFrame gets views into the ring, byte-exact during the call", async () => {
+    const seen: string[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    const cap = await openTapCapture({
+      ifname: topo.taps[0]!,
+      role: "primary",
+      ringBytes: RING,
+      zeroCopy: true,
+      onFrame: (f) => {
+        seen.push(Buffer.from(f).toString("hex"));
+        buffers.add(f.buffer);
+      },
+    });
+    try {
+      const frames = udpFrames(20, 500);
+      await primary.send(frames);
+      await until(() => seen.length >= 20);
+      expect(seen).toEqual(frames.map((f) => Buffer.from(f).toString("hex")));
+      expect(buffers.size).toBe(1); // every view is into the one mapped ring
+      expect([...buffers][0]!.byteLength).toBeGreaterThanOrEqual(2 * RING); // the double-mapped data area
+    } finally {
+      cap.close();
+    }
+  });
+
   test("primary: ARP and IPv6 pass at once, untouched and not captured", async () => {
     const { got, onFrame } = collector();
     const cap = await openTapCapture({ ifname: topo.taps[0]!, role: "primary", ringBytes: RING, onFrame });
