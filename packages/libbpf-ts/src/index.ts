@@ -14,7 +14,18 @@ export {
   ResourceError,
   StateError,
 } from "./errors.js";
-export { type Backend, type Caps, type CType, detectRuntime, ffi, type Ptr } from "./ffi/index.js";
+export {
+  type Backend,
+  type Callback,
+  type Caps,
+  type CType,
+  detectRuntime,
+  type FnDefs,
+  type FnSig,
+  ffi,
+  type NativeLib,
+  type Ptr,
+} from "./ffi/index.js";
 export { type Field, LAYOUTS, type Layout } from "./layouts.js";
 export { LibbpfRingBuffer, type SampleHandler } from "./libbpf-ringbuf.js";
 export { BpfMap } from "./map.js";
