@@ -373,6 +373,14 @@ describe.skipIf(skip)("tap capture on real devices", () => {
     },
   );
 
+  test.each(strategies)("close() ends a pending %s wait at once", async (wait) => {
+    const cap = await openTapCapture({ ifname: topo.taps[0]!, role: "primary", ringBytes: RING, wait });
+    const pending = cap.source.wait(60_000);
+    await new Promise((r) => setTimeout(r, 50));
+    cap.close();
+    expect(await pending).toBe(false); // resolved by close, not by the 60 s timeout (the test would time out)
+  });
+
   test("a missing interface gives InterfaceNotFoundError naming it", async () => {
     const err = await openTapCapture({ ifname: "nosuchtap0", role: "primary" }).catch((e) => e);
     expect(err).toBeInstanceOf(InterfaceNotFoundError);

@@ -44,6 +44,10 @@ export class CaptureSource implements AsyncIterable<CapturedFrame> {
   readonly #release: () => void;
   #closed = false;
   #busy = false;
+  #onClose: (v: false) => void = () => {};
+  readonly #closing = new Promise<false>((resolve) => {
+    this.#onClose = resolve;
+  });
 
   /** Reads `ring`; `release` frees it (and its object) once closed and no drain is running. */
   constructor(
@@ -68,7 +72,8 @@ export class CaptureSource implements AsyncIterable<CapturedFrame> {
   /** Resolves true once frames are waiting, false after `timeoutMs` or on close. */
   wait(timeoutMs: number): Promise<boolean> {
     if (this.#closed) return Promise.resolve(false);
-    return this.#ring.wait(timeoutMs);
+    // An off-thread poll(2) cannot be interrupted: close() resolves the wait at once instead.
+    return Promise.race([this.#ring.wait(timeoutMs), this.#closing]);
   }
 
   /** Hands up to `max` waiting frames to `handler` without copying; returns how many it handled. */
@@ -161,6 +166,7 @@ export class CaptureSource implements AsyncIterable<CapturedFrame> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#onClose(false);
     if (!this.#busy) this.#release();
   }
 
