@@ -83,10 +83,6 @@ export class TapCapture {
   readonly #wait: WaitStrategy;
   #delivered = 0;
   #closed = false;
-  #onClose: () => void = () => {};
-  readonly #closing = new Promise<void>((resolve) => {
-    this.#onClose = resolve;
-  });
 
   /** @internal use openTapCapture */
   constructor(o: TapCaptureOptions, ifindex: number, obj: BpfObject, ring: RingBuffer, att: Attachment) {
@@ -146,9 +142,8 @@ export class TapCapture {
     const idle = this.#obj.map("idle");
     idle.update(IDLE_KEY, IDLE_ON);
     try {
-      // An async poll cannot be cut short: close() settles #closing so the pump leaves at once anyway.
-      while (!this.#closed && this.source.pendingBytes === 0)
-        await Promise.race([this.source.wait(maxMs), this.#closing]);
+      // source.wait resolves on close() even while its poll(2) is still running off-thread.
+      while (!this.#closed && this.source.pendingBytes === 0) await this.source.wait(maxMs);
     } finally {
       if (!this.#closed) idle.update(IDLE_KEY, IDLE_OFF);
     }
@@ -164,7 +159,6 @@ export class TapCapture {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#onClose();
     try {
       this.#attachment.detach();
     } finally {
