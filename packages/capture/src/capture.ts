@@ -11,7 +11,7 @@ import { type KernelStats, readKernelStats } from "./stats.js";
 
 /** Default ring: 64 MiB holds ~44k full-size frames, ~30 ms of a line-rate 1500 B burst (see README). */
 export const DEFAULT_RING_BYTES = 64 << 20;
-/** Default wakeup threshold: 256 KiB; below it the consumer's own timer drains the ring. */
+/** Default wakeup threshold: 256 KiB; below it the pump's own 1 ms wait drains the ring. */
 export const DEFAULT_WAKEUP_BYTES = 256 << 10;
 
 /** Quiet time before the pump goes idle: long enough that a steady flow never pays the idle switch. */
