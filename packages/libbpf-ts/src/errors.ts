@@ -24,7 +24,7 @@ export class LibbpfError extends Error {
 export class PermissionError extends LibbpfError {}
 /** ENOENT/ENODEV/ENXIO/ESRCH: a file, device, map, program or filter does not exist. */
 export class NotFoundError extends LibbpfError {}
-/** EINVAL/E2BIG/EOPNOTSUPP/ENOTSUPP/ERANGE: bad argument or a kernel that lacks the feature. */
+/** EINVAL/EOPNOTSUPP/ENOTSUPP/ERANGE/EBADF/EFAULT: bad argument or a kernel that lacks the feature. */
 export class InvalidArgumentError extends LibbpfError {}
 /** EEXIST/EBUSY: something is already attached or exists. */
 export class ExistsError extends LibbpfError {}
