@@ -1,9 +1,20 @@
 // Node adapter: koffi >= 3 (pointers are bigint, NULL is null).
 import { createRequire } from "node:module";
+import { LibbpfError } from "../errors.js";
 import type { Backend, CType, FnDefs, NativeFn, NativeLib, Ptr } from "./types.js";
 
 const require = createRequire(import.meta.url);
-const koffi = require("koffi");
+const koffi = loadKoffi();
+
+// koffi 2 passed pointers as opaque objects; everything here relies on koffi 3's bigint pointers.
+function loadKoffi() {
+  let k: { version?: string } | undefined;
+  try {
+    k = require("koffi");
+  } catch {}
+  if (/^([3-9]|\d\d)\./.test(k?.version ?? "")) return k as ReturnType<typeof require>;
+  throw new LibbpfError(`koffi >= 3 needed on Node (npm install koffi), found ${k?.version}`, "ERR_KOFFI");
+}
 const C: Record<CType, string> = {
   void: "void",
   i32: "int32_t",
