@@ -47,9 +47,13 @@ export async function startProcessRunner(set: OptionSet): Promise<SocketRunner<C
     notify: join(dir, "nfy.sock"),
   };
   const colod = await startColod(colodCompareArgs(set, paths), { dir });
+  // A test file that dies without stop() must not leave the daemon behind (QEMU's harness does the same).
+  const killOnExit = () => colod.kill("SIGKILL");
+  process.once("exit", killOnExit);
   let status: ExitStatus | undefined;
   colod.exited.then((s) => {
     status = s;
+    process.off("exit", killOnExit);
   });
   const peer: ColodPeer = {
     name: "colod",
