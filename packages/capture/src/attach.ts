@@ -32,7 +32,8 @@ export function attachIngress(
   }
 }
 
-function attachError(ifname: string, tcx: boolean, e: unknown): Error {
+/** Maps a libbpf attach failure to this package's error (exported for tests). */
+export function attachError(ifname: string, tcx: boolean, e: unknown): Error {
   const where = `tap:${ifname}: attaching the capture program (${tcx ? "TCX" : "tc clsact"})`;
   if (e instanceof PermissionError) return new PrivilegeError(where, ["CAP_BPF", "CAP_NET_ADMIN"], e);
   if (e instanceof NotFoundError) return new InterfaceNotFoundError(ifname, e);

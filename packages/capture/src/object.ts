@@ -40,7 +40,8 @@ export function loadCaptureObject(o: LoadOptions): BpfObject {
   }
 }
 
-function loadError(what: string, e: unknown): Error {
+/** Maps a libbpf load failure to this package's error (exported for tests). */
+export function loadError(what: string, e: unknown): Error {
   if (e instanceof PermissionError)
     return new PrivilegeError(`${what}: loading the BPF program`, ["CAP_BPF", "CAP_NET_ADMIN"], e);
   if (e instanceof LibbpfError && (e.code === "EINVAL" || e.code === "EOPNOTSUPP" || e.code === "ENOTSUPP")) {

@@ -2,10 +2,14 @@
 // CAP_NET_ADMIN gets (a child run with those capabilities removed from its bounding set).
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { ExistsError, InvalidArgumentError, NotFoundError, PermissionError } from "libbpf-ts";
 import { describe, expect, test } from "vitest";
 import { createTopology, netnsUnavailable } from "../../../test/harness/netns.js";
 import { currentRuntime } from "../../../test/harness/runtime.js";
-import { effectiveCaps, kernelAtLeast, kernelVersion, missingCaps } from "./preflight.js";
+import { attachError } from "./attach.js";
+import { AttachError, InterfaceNotFoundError, KernelSupportError, PrivilegeError } from "./errors.js";
+import { loadError } from "./object.js";
+import { checkKernel, effectiveCaps, kernelAtLeast, kernelVersion, missingCaps } from "./preflight.js";
 
 describe("kernel version", () => {
   test("parses uname release strings", () => {
@@ -19,6 +23,38 @@ describe("kernel version", () => {
     expect(kernelAtLeast(6, 6, "6.5.13")).toBe(false);
     expect(kernelAtLeast(6, 6, "7.0.1")).toBe(true);
     expect(kernelAtLeast(5, 18, "5.4.0")).toBe(false);
+  });
+});
+
+describe("start-up errors", () => {
+  test("an old kernel gets KernelSupportError naming the feature and both versions", () => {
+    expect(() => checkKernel("XDP live-frame release", 5, 18, "5.15.0-91-generic")).toThrow(
+      KernelSupportError,
+    );
+    expect(() => checkKernel("XDP live-frame release", 5, 18, "5.15.0-91-generic")).toThrow(
+      "XDP live-frame release needs Linux >= 5.18; this kernel is 5.15.0-91-generic",
+    );
+    expect(() => checkKernel("TCX", 6, 6, "6.18.44")).not.toThrow();
+  });
+
+  test("libbpf errors map to this package's errors, keeping the cause", () => {
+    const eperm = new PermissionError("bpf_link_create failed: EPERM", "EPERM", { errno: 1 });
+    const enodev = new NotFoundError("no device", "ENODEV", { errno: 19 });
+    const einval = new InvalidArgumentError("bpf_link_create failed: EINVAL", "EINVAL", { errno: 22 });
+    const ebusy = new ExistsError("busy", "EBUSY", { errno: 16 });
+    const priv = attachError("vnet0", true, eperm);
+    expect(priv).toBeInstanceOf(PrivilegeError);
+    expect((priv as PrivilegeError).code).toBe("ERR_CAPTURE_PRIVILEGE");
+    expect(priv.message).toContain("tap:vnet0");
+    expect(priv.cause).toBe(eperm);
+    expect(attachError("vnet0", true, enodev)).toBeInstanceOf(InterfaceNotFoundError);
+    expect(attachError("vnet0", true, einval)).toBeInstanceOf(KernelSupportError);
+    expect(attachError("vnet0", true, einval).message).toContain("TCX");
+    expect(attachError("vnet0", false, einval)).toBeInstanceOf(AttachError);
+    expect(attachError("vnet0", true, ebusy)).toBeInstanceOf(AttachError);
+    expect(loadError("tap:vnet0 capture", eperm)).toBeInstanceOf(PrivilegeError);
+    expect(loadError("tap:vnet0 capture", einval)).toBeInstanceOf(KernelSupportError);
+    expect(loadError("tap:vnet0 capture", ebusy)).toBeInstanceOf(AttachError);
   });
 });
 

@@ -42,9 +42,9 @@ export function checkPrivileges(what: string): void {
 }
 
 /** Throws KernelSupportError when the kernel is older than the feature needs. */
-export function checkKernel(feature: string, major: number, minor: number): void {
-  if (!kernelAtLeast(major, minor)) {
-    throw new KernelSupportError(`${feature} needs Linux >= ${major}.${minor}; this kernel is ${release()}`);
+export function checkKernel(feature: string, major: number, minor: number, rel = release()): void {
+  if (!kernelAtLeast(major, minor, rel)) {
+    throw new KernelSupportError(`${feature} needs Linux >= ${major}.${minor}; this kernel is ${rel}`);
   }
 }
 
