@@ -12,23 +12,33 @@ export interface Attachment {
   detach(): void;
 }
 
-/** Attaches `prog` to `ifname`'s ingress; libbpf failures become this package's errors. */
+/**
+ * Attaches `prog` to `ifname`'s ingress; libbpf failures become this package's errors. "auto" falls back
+ * to legacy tc when a >= 6.6 kernel was built without TCX (EINVAL from bpf_link_create).
+ */
 export function attachIngress(
   prog: BpfProgram,
   ifname: string,
   ifindex: number,
   mode: AttachMode,
 ): Attachment {
-  const tcx = mode === "tcx" || (mode === "auto" && kernelAtLeast(6, 6));
+  if (mode === "tc" || (mode === "auto" && !kernelAtLeast(6, 6))) return attachLegacy(prog, ifname, ifindex);
   try {
-    if (tcx) {
-      const link = attachTcx(prog, ifindex, "ingress");
-      return { kind: "tcx", detach: () => link.close() };
-    }
+    const link = attachTcx(prog, ifindex, "ingress");
+    return { kind: "tcx", detach: () => link.close() };
+  } catch (e) {
+    if (mode === "auto" && e instanceof LibbpfError && e.code === "EINVAL")
+      return attachLegacy(prog, ifname, ifindex);
+    throw attachError(ifname, true, e);
+  }
+}
+
+function attachLegacy(prog: BpfProgram, ifname: string, ifindex: number): Attachment {
+  try {
     const filter = attachTc(prog, ifindex, { direction: "ingress", replace: true });
     return { kind: "tc", detach: () => void filter.detach() };
   } catch (e) {
-    throw attachError(ifname, tcx, e);
+    throw attachError(ifname, false, e);
   }
 }
 
