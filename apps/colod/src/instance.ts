@@ -10,6 +10,7 @@ import {
 } from "@colod/compare";
 import { execSink, Notifier, type NotifySink, notifyDevSink } from "@colod/notify";
 import { type ChannelEvent, type Endpoint, formatEndpoint, openChannel } from "@colod/wire";
+import { turnClock } from "./clock.js";
 import { StartupError } from "./errors.js";
 import type { ColodCounters } from "./obs/counters.js";
 import type { Logger } from "./obs/log.js";
@@ -75,7 +76,7 @@ export class CompareInstance {
     this.cfg = cfg;
     this.#deps = deps;
     this.#log = deps.log.child({ instance: cfg.name });
-    const now = deps.now ?? Date.now;
+    const now = deps.now ?? turnClock();
     this.notifier = new Notifier({ holdMs: cfg.expiredScanCycle, now });
     this.comparator = new Comparator(
       {
