@@ -98,11 +98,11 @@ export class Core {
   /** Drops a frame that was never held; `st` is undefined when it has no connection (table full, unsupported). */
   drop(st: ConnState | undefined, primary: boolean, frame: Uint8Array, cause: DropCause): void {
     const slot = DropSlot[cause];
-    this.total.drops[slot]!++;
+    this.total.countDrop(slot);
     if (primary) this.total.primaryDrops++;
     else this.total.secondaryDrops++;
     if (st) {
-      st.tally.drops[slot]!++;
+      st.tally.countDrop(slot);
       if (primary) st.tally.primaryDrops++;
       else st.tally.secondaryDrops++;
     }
@@ -117,8 +117,8 @@ export class Core {
   /** Reports a checkpoint request; coalescing is the notifier's job. */
   request(reason: CheckpointReason, st: ConnState | undefined): void {
     const slot = ReasonSlot[reason];
-    this.total.requests[slot]!++;
-    if (st) st.tally.requests[slot]!++;
+    this.total.countRequest(slot);
+    if (st) st.tally.countRequest(slot);
     if (reason === "divergence") {
       this.total.divergences++;
       if (st) st.tally.divergences++;

@@ -86,20 +86,35 @@ export class Tally {
   heldSecondaryFrames = 0;
   heldPrimaryBytes = 0;
   heldSecondaryBytes = 0;
-  readonly drops = new Float64Array(DROP_CAUSES.length);
-  readonly requests = new Float64Array(CHECKPOINT_REASONS.length);
+  // Made on first use: most connections never drop or request, and two typed arrays per connection were
+  // 43% of a connection's heap (docs/performance.md, proposal 3).
+  private drops: Float64Array | undefined;
+  private requests: Float64Array | undefined;
+
+  /** Counts one drop of the cause in `slot` (DropSlot). */
+  countDrop(slot: number): void {
+    if (this.drops === undefined) this.drops = new Float64Array(DROP_CAUSES.length);
+    this.drops[slot]!++;
+  }
+
+  /** Counts one checkpoint request of the reason in `slot` (ReasonSlot). */
+  countRequest(slot: number): void {
+    if (this.requests === undefined) this.requests = new Float64Array(CHECKPOINT_REASONS.length);
+    this.requests[slot]!++;
+  }
 
   /** A plain-object copy for callers. */
   snapshot(): CounterSnapshot {
     const drops = {} as Record<DropCause, number>;
     DROP_CAUSES.forEach((c, i) => {
-      drops[c] = this.drops[i]!;
+      drops[c] = this.drops?.[i] ?? 0;
     });
     const requestsByReason = {} as Record<CheckpointReason, number>;
     let checkpointsRequested = 0;
     CHECKPOINT_REASONS.forEach((r, i) => {
-      requestsByReason[r] = this.requests[i]!;
-      checkpointsRequested += this.requests[i]!;
+      const n = this.requests?.[i] ?? 0;
+      requestsByReason[r] = n;
+      checkpointsRequested += n;
     });
     return {
       primaryIn: this.primaryIn,
