@@ -140,3 +140,13 @@ describe("FrameDecoder", () => {
     expect(frames.map((x) => [...x.payload])).toEqual([[1, 2, 3, 4]]);
   });
 });
+
+test("frames are plain Uint8Array views even when the chunk is a Buffer", () => {
+  const frames: Uint8Array[] = [];
+  const dec = new FrameDecoder({ vnetHdr: false, onFrame: (p) => frames.push(p) });
+  const chunk = Buffer.from(encode(Uint8Array.of(7, 8, 9), 0, { vnetHdr: false }));
+  dec.push(chunk);
+  expect(frames[0]!.constructor).toBe(Uint8Array);
+  expect(frames[0]!.buffer).toBe(chunk.buffer);
+  expect([...frames[0]!]).toEqual([7, 8, 9]);
+});
