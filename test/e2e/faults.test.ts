@@ -114,6 +114,9 @@ describe("colod under faults", () => {
     while (out.seqs.length < N && Date.now() - t0 < 30_000) await sleep(50);
     expect(out.seqs.length).toBe(N);
     expect(out.seqs.every((s, i) => s === i)).toBe(true);
+    console.log(
+      `stalled outdev: colod peak RSS grew ${((stalledPeak - before) / 2 ** 20).toFixed(1)} MiB while 2 x ${N} KiB were offered`,
+    );
     // Bounded: the stall held a few MiB (high-water mark plus socket buffers), not the 120 MiB offered.
     expect(stalledPeak - before).toBeLessThan(48 * 2 ** 20);
     expect(colod.proc.exitCode).toBeNull();
