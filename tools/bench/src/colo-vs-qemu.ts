@@ -152,6 +152,14 @@ function runLine(label: string, w: Workload, r: RunResult): string {
   );
 }
 
+/** QEMU when it ran; in A/B runs ("node:tree"), the first tree on the same runtime. */
+function referenceOf(label: string, list: Impl[]): string {
+  const first = list[0]!.label;
+  if (first === "qemu" || !label.includes(":")) return first;
+  const rt = label.slice(0, label.indexOf(":") + 1);
+  return list.find((i) => i.label.startsWith(rt))?.label ?? first;
+}
+
 interface Tally {
   pps: number[];
   perCpu: number[];
@@ -171,10 +179,10 @@ async function throughput(list: Impl[], w: Workload, runs: number): Promise<Map<
       tally.perCpu.push(w.pairs / res.cpuSeconds);
     }
   }
-  const ref = list[0]!.label;
-  const q = t.get(ref)!;
-  const name = ref === "qemu" ? "colod/QEMU" : `vs ${ref}`;
   for (const [label, x] of t) {
+    const ref = referenceOf(label, list);
+    const q = t.get(ref)!;
+    const name = ref === "qemu" ? "colod/QEMU" : `vs ${ref}`;
     const ratio = label === ref ? "" : `  ${name} ${(median(x.pps) / median(q.pps)).toFixed(2)}x`;
     const cpuRatio = label === ref ? "" : ` (per CPU-s ${(median(x.perCpu) / median(q.perCpu)).toFixed(2)}x)`;
     const fails = x.failed ? `  ${x.failed} FAILED RUNS` : "";
