@@ -5,9 +5,8 @@
 // the daemon's top self-time functions.
 //   npx turbo run build --filter=colod... && npx tsc --build tools/bench
 //   node tools/bench/dist/colo-vs-qemu.js [--runtime node|bun|deno|all] [--runs 3] [--profile] [--help]
-import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { cpus, loadavg } from "node:os";
+import { basename, dirname } from "node:path";
 import { parseArgs } from "node:util";
 import {
   type LatencyResult,
@@ -17,7 +16,6 @@ import {
   type RunResult,
   throughputRun,
 } from "./cvq/feed.js";
-import { perfAvailable, perfRecord } from "./cvq/perf.js";
 import {
   type Comparator,
   type CompareOpts,
@@ -26,7 +24,7 @@ import {
   startColod,
   startQemu,
 } from "./cvq/procs.js";
-import { readProfile, type SelfTime, selfTimes } from "./cvq/profile.js";
+import { profileColod } from "./cvq/run-profile.js";
 import {
   connWorkload,
   heldWorkload,
@@ -234,67 +232,6 @@ async function memory(list: Impl[]): Promise<number> {
   return failed;
 }
 
-async function profile(a: Args, w: Workload): Promise<void> {
-  for (const rt of runtimes(a.runtime)) {
-    if (a.perf || rt === "deno") await perfProfile(a, rt, w);
-    else await cpuProfile(a, rt, w);
-  }
-}
-
-function colodSpawn(a: Args, rt: Runtime, flags: string[]) {
-  const bin = a["colod-bin"]?.split(",")[0];
-  return { runtime: rt, ...(bin ? { bin } : {}), runtimeFlags: flags };
-}
-
-function printTop(top: SelfTime[], n: number): void {
-  for (const f of top.slice(0, n)) {
-    const ms = Number.isNaN(f.ms) ? "" : `${f.ms.toFixed(0).padStart(6)} ms  `;
-    console.log(`    ${(f.share * 100).toFixed(1).padStart(5)}%  ${ms}${f.name}`);
-  }
-}
-
-/** node/bun --cpu-prof: JavaScript self time, written when the daemon exits after SIGTERM. */
-async function cpuProfile(a: Args, rt: Runtime, w: Workload): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "cvq-prof-"));
-  const c = await startColod({}, colodSpawn(a, rt, ["--cpu-prof", `--cpu-prof-dir=${dir}`]));
-  let r: RunResult;
-  try {
-    r = await throughputRun(c, w);
-  } finally {
-    await c.stop("SIGTERM");
-  }
-  const { top, busyMs } = selfTimes(readProfile(dir));
-  rmSync(dir, { recursive: true, force: true });
-  const status = r.ok ? "ok" : `FAILED: ${r.why}`;
-  console.log(
-    `  colod/${rt} --cpu-prof on ${w.name}: ${status}, ${busyMs.toFixed(0)} ms sampled (idle excluded)`,
-  );
-  printTop(top, 15);
-}
-
-/** perf record on the daemon: native, kernel and (node/deno, --perf-basic-prof) JIT frames by self samples. */
-async function perfProfile(a: Args, rt: Runtime, w: Workload): Promise<void> {
-  if (!perfAvailable()) {
-    console.log(`  colod/${rt}: perf is not available, no profile`);
-    return;
-  }
-  const flags = rt === "deno" ? ["--v8-flags=--perf-basic-prof"] : rt === "node" ? ["--perf-basic-prof"] : [];
-  const c = await startColod({}, colodSpawn(a, rt, flags));
-  const rec = await perfRecord(c.proc.pid!, join(tmpdir(), `cvq-${c.proc.pid}.perf`));
-  let r: RunResult;
-  try {
-    r = await throughputRun(c, w);
-  } finally {
-    const rep = await rec.stop();
-    await c.stop();
-    rmSync(`/tmp/perf-${c.proc.pid}.map`, { force: true });
-    const objs = rep.byObject.slice(0, 5).map((o) => `${o.name} ${(o.share * 100).toFixed(0)}%`);
-    console.log(`  colod/${rt} perf on ${w.name}: ${rep.samples} samples; by object: ${objs.join(", ")}`);
-    printTop(rep.top, 20);
-  }
-  if (!r.ok) console.log(`    (run FAILED: ${r.why})`);
-}
-
 async function main(): Promise<number> {
   const a = parse();
   if (a.help) {
@@ -341,7 +278,10 @@ async function main(): Promise<number> {
   }
   if (a.profile) {
     console.log("\nProfile (self time of the daemon, one throughput run per workload):");
-    for (const n of names) await profile(a, workload(n));
+    for (const n of names) {
+      const bin = a["colod-bin"]?.split(",")[0];
+      await profileColod(workload(n), runtimes(a.runtime), { perf: a.perf, ...(bin ? { bin } : {}) });
+    }
   }
   console.log(
     failed ? `\n${failed} runs FAILED verification` : "\nevery run released exactly the expected frames",

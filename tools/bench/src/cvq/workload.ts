@@ -41,8 +41,9 @@ const IP_ID = ETH + 4;
 const IP_CSUM = ETH + 10;
 const TCP_SEQ = ETH + 20 + 4;
 const TCP_CSUM = ETH + 20 + 16;
-/** Payload sizes of issue 7: 64 B UDP datagrams, 1448 B TCP segments (MSS with timestamps). */
+/** UDP payload of issue 7. */
 export const UDP_PAYLOAD = 64;
+/** TCP segment payload of issue 7 (1448 B: an MSS of 1460 less the timestamp option). */
 export const TCP_PAYLOAD = 1448;
 const ICMP_PAYLOAD = 56;
 
