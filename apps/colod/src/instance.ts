@@ -306,9 +306,9 @@ export class CompareInstance {
       checkpoints: c.checkpoints,
       held: {
         primaryFrames: c.heldPrimaryFrames,
-        primaryBytes: 0,
+        primaryBytes: c.heldPrimaryBytes,
         secondaryFrames: c.heldSecondaryFrames,
-        secondaryBytes: 0,
+        secondaryBytes: c.heldSecondaryBytes,
       },
       connections: c.connections,
       releaseLatency: { bounds: h.bounds.map((ms) => ms / 1000), counts: h.counts, sum: h.sumMs / 1000 },
