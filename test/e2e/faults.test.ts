@@ -228,6 +228,50 @@ describe("colod under faults", () => {
     expect(colod.proc.exitCode).toBeNull();
   });
 
+  test("the COLO frame's notify connection restarts: requests and COLO_CHECKPOINT work on the new one", async () => {
+    const dir = socketDir();
+    const sock = (n: string) => join(dir, `${n}.sock`);
+    const colod = await startColod(
+      [
+        "compare",
+        "--primary-in",
+        `unix:${sock("pri")},server=on`,
+        "--secondary-in",
+        `unix:${sock("sec")},server=on`,
+        "--outdev",
+        `unix:${sock("out")},server=on`,
+        "--notify-dev",
+        `unix:${sock("nfy")},server=on`,
+        "--compare-timeout",
+        "60000",
+        "--expired-scan-cycle",
+        "100",
+      ],
+      { dir },
+    );
+    live.push(colod);
+    const out = await reader(sock("out"));
+    const pri = await FramedClient.connect(sock("pri"), { vnetHdr: false });
+    const sec = await FramedClient.connect(sock("sec"), { vnetHdr: false });
+    let nfy = await FramedClient.connect(sock("nfy"), { vnetHdr: false });
+    closers.push(
+      () => pri.close(),
+      () => sec.close(),
+      () => nfy.close(),
+    );
+    await nfy.close();
+    await colod.waitEvent("channel.disconnected");
+    nfy = await FramedClient.connect(sock("nfy"), { vnetHdr: false });
+    await pri.send(numbered(1, 64));
+    await sec.send(numbered(1, 65)); // a different payload length: a divergence
+    const [req] = await nfy.waitFrames(1, 5000);
+    expect(new TextDecoder().decode(req!.payload)).toBe("DO_CHECKPOINT");
+    await nfy.send(new TextEncoder().encode("COLO_CHECKPOINT"));
+    const t0 = Date.now();
+    while (out.seqs.length < 1 && Date.now() - t0 < 5000) await sleep(20);
+    expect(out.seqs).toEqual([1]);
+  });
+
   test("a flood of garbage on the primary: the daemon keeps running and the pair keeps working", async () => {
     const { colod, sock } = await start();
     const out = await reader(sock("out"));
