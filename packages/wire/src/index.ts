@@ -29,7 +29,10 @@ export {
   ConnectError,
   DEFAULT_HIGH_WATER_MARK,
   DEFAULT_MAX_BUFFERED,
+  inspectUnixPath,
   ListenError,
   openChannel,
+  removeSocketFile,
   SocketError,
+  type UnixPathState,
 } from "./transport/index.js";

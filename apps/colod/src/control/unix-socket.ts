@@ -1,9 +1,10 @@
 // Creating the control socket file safely: never take over a live socket or delete a regular file, and
 // never let the socket be reachable with the umask's mode.
 import { Buffer } from "node:buffer";
-import { chmodSync, lstatSync, renameSync, unlinkSync } from "node:fs";
-import { connect, type Server } from "node:net";
+import { chmodSync, renameSync, unlinkSync } from "node:fs";
+import type { Server } from "node:net";
 import { basename, dirname, join } from "node:path";
+import { inspectUnixPath, type UnixPathState } from "@colod/wire";
 import { ControlSocketError } from "./errors.js";
 
 /** Longest unix socket path Linux takes (sun_path is 108 bytes with the NUL). */
@@ -41,33 +42,23 @@ export async function listenUnix(server: Server, path: string, mode: number): Pr
 
 /** Removes a socket file nobody listens on; refuses a live socket or a file that is not a socket. */
 export async function removeStaleSocket(path: string): Promise<void> {
-  let isSocket: boolean;
+  let state: UnixPathState;
   try {
-    isSocket = lstatSync(path).isSocket();
-  } catch {
-    return; // nothing there
+    state = await inspectUnixPath(path);
+  } catch (err) {
+    throw new ControlSocketError(path, `cannot inspect it (${text(err)})`, err);
   }
-  if (!isSocket)
+  if (state === "not-a-socket")
     throw new ControlSocketError(path, "exists and is not a socket; remove it or choose another path");
-  if (await isListening(path)) {
+  if (state === "live") {
     throw new ControlSocketError(path, "another process is listening on it (is another colod running?)");
   }
+  if (state !== "stale") return;
   try {
     unlinkSync(path);
   } catch (err) {
     throw new ControlSocketError(path, `cannot remove the stale socket (${text(err)})`, err);
   }
-}
-
-function isListening(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
 }
 
 function unlinkQuietly(path: string): void {

@@ -7,6 +7,7 @@ import type { Channel, ChannelOptions } from "./types.js";
 export { DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFERED } from "./channel.js";
 export { BackpressureError, ChannelClosedError, ConnectError, ListenError, SocketError } from "./errors.js";
 export type { Channel, ChannelEvent, ChannelOptions, ChannelStats } from "./types.js";
+export { inspectUnixPath, removeSocketFile, type UnixPathState } from "./unix-path.js";
 
 /**
  * Opens a framed channel on a socket endpoint: servers listen at once, clients connect (and reconnect).

@@ -1,9 +1,9 @@
 // Server endpoints: listen, one peer at a time (QEMU chardev semantics), accept again after a disconnect.
-import { lstatSync, unlinkSync } from "node:fs";
-import { type AddressInfo, createConnection, createServer, type Server, type Socket } from "node:net";
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { SocketChannel } from "./channel.js";
 import { ChannelClosedError, ListenError } from "./errors.js";
 import type { SocketChannelOptions } from "./types.js";
+import { inspectUnixPath, removeSocketFile, type UnixPathState } from "./unix-path.js";
 
 /** A listening channel: frames flow with whichever single peer is connected. */
 export class ServerChannel extends SocketChannel {
@@ -87,43 +87,19 @@ export class ServerChannel extends SocketChannel {
 
 /** Removes a unix socket file nobody listens on; refuses a live socket or a file that is not a socket. */
 async function clearStaleSocket(label: string, path: string): Promise<void> {
-  let isSocket: boolean;
+  let state: UnixPathState;
   try {
-    isSocket = lstatSync(path).isSocket();
+    state = await inspectUnixPath(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
     throw new ListenError(label, `cannot inspect ${path}: ${(e as Error).message}`, e);
   }
-  if (!isSocket)
+  if (state === "not-a-socket")
     throw new ListenError(label, `${path} exists and is not a socket; remove it or choose another path`);
-  if (await isLive(path)) {
+  if (state === "live") {
     throw new ListenError(
       label,
       `${path} is in use by a live socket (another colod or QEMU?); stop it or choose another path`,
     );
   }
-  removeSocketFile(path);
-}
-
-/** Whether something accepts connections on the unix socket at `path`. */
-function isLive(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createConnection(path);
-    probe.once("connect", () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once("error", () => {
-      probe.destroy();
-      resolve(false);
-    });
-  });
-}
-
-function removeSocketFile(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Already gone (Node's libuv unlinks on close; other runtimes may not).
-  }
+  if (state === "stale") removeSocketFile(path);
 }
