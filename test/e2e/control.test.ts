@@ -5,7 +5,7 @@ import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { buildFrame } from "@colod/packet";
 import { afterEach, describe, expect, test } from "vitest";
-import { type ColodProcess, socketDir, startColod } from "../harness/colod.js";
+import { type ColodProcess, socketDir, startColodSockets } from "../harness/colod.js";
 import { FramedClient } from "../harness/framed-client.js";
 
 const live: ColodProcess[] = [];
@@ -61,31 +61,15 @@ const udp = (sport: number, payload: string) => buildFrame({ proto: "udp", sport
 
 describe("control socket and metrics of the colod process", () => {
   test("QMP: greeting, capabilities, counters, checkpoint, passthrough rules, request events; metrics scrape", async () => {
-    const dir = socketDir();
-    const sock = (n: string) => join(dir, `${n}.sock`);
-    const colod = await startColod(
-      [
-        "compare",
-        "--primary-in",
-        `unix:${sock("pri")},server=on`,
-        "--secondary-in",
-        `unix:${sock("sec")},server=on`,
-        "--outdev",
-        `unix:${sock("out")},server=on`,
-        "--compare-timeout",
-        "60000",
-        "--name",
-        "vm1",
-        "--control",
-        sock("qmp"),
-        "--metrics",
-        "127.0.0.1:0",
-      ],
+    const dir = socketDir(); // removed with the colod process
+    const qmpPath = join(dir, "qmp.sock");
+    const { colod, sock } = await startColodSockets(
+      ["--compare-timeout", "60000", "--name", "vm1", "--control", qmpPath, "--metrics", "127.0.0.1:0"],
       { dir },
     );
     live.push(colod);
-    expect(statSync(sock("qmp")).mode & 0o777).toBe(0o600);
-    const qmp = await Qmp.open(sock("qmp"));
+    expect(statSync(qmpPath).mode & 0o777).toBe(0o600);
+    const qmp = await Qmp.open(qmpPath);
     closers.push(() => qmp.sock.destroy());
     const greeting = await qmp.next((m) => "QMP" in m);
     expect(greeting.QMP).toMatchObject({ capabilities: [] });

@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { buildFrame, TcpFlag } from "@colod/packet";
 import { encode, NotifyMessage, notifyPayload, parseNotify } from "@colod/wire";
 import { afterEach, describe, expect, test } from "vitest";
-import { type ColodProcess, colodCommand, ensureBuilt, socketDir, startColod } from "../harness/colod.js";
+import {
+  type ColodProcess,
+  colodCommand,
+  ensureBuilt,
+  socketDir,
+  startColod,
+  startColodSockets,
+} from "../harness/colod.js";
 import { FramedClient } from "../harness/framed-client.js";
 import { currentRuntime } from "../harness/runtime.js";
 
@@ -26,25 +33,9 @@ interface Rig {
 }
 
 async function rig(extra: string[] = [], vnetHdr = false): Promise<Rig> {
-  const dir = socketDir();
-  const sock = (n: string) => join(dir, `${n}.sock`);
-  const colod = await startColod(
-    [
-      "compare",
-      "--primary-in",
-      `unix:${sock("pri")},server=on,wait=off`,
-      "--secondary-in",
-      `unix:${sock("sec")},server=on,wait=off`,
-      "--outdev",
-      `unix:${sock("out")},server=on,wait=off`,
-      "--notify-dev",
-      `unix:${sock("nfy")},server=on,wait=off`,
-      "--expired-scan-cycle",
-      "100",
-      ...(vnetHdr ? ["--vnet-hdr-support"] : []),
-      ...extra,
-    ],
-    { dir },
+  const { colod, sock } = await startColodSockets(
+    ["--expired-scan-cycle", "100", ...(vnetHdr ? ["--vnet-hdr-support"] : []), ...extra],
+    { notify: true },
   );
   live.push(colod);
   const c = async (n: string, rxVnet?: boolean) => {

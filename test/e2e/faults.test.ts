@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { buildFrame } from "@colod/packet";
 import { encode, FrameDecoder } from "@colod/wire";
 import { afterEach, describe, expect, test } from "vitest";
-import { type ColodProcess, socketDir, startColod } from "../harness/colod.js";
+import { type ColodProcess, socketDir, startColod, startColodSockets } from "../harness/colod.js";
 import { FramedClient } from "../harness/framed-client.js";
 
 const live: ColodProcess[] = [];
@@ -67,25 +67,12 @@ function rawClient(path: string): Promise<Socket> {
   });
 }
 
-async function start(extra: string[] = []) {
-  const dir = socketDir();
-  const sock = (n: string) => join(dir, `${n}.sock`);
-  const colod = await startColod(
-    [
-      "compare",
-      "--primary-in",
-      `unix:${sock("pri")},server=on,wait=off`,
-      "--secondary-in",
-      `unix:${sock("sec")},server=on,wait=off`,
-      "--outdev",
-      `unix:${sock("out")},server=on,wait=off`,
-      "--compare-timeout",
-      "60000",
-      "--max-queue-size",
-      "100000",
-      ...extra,
-    ],
-    { dir },
+async function start(extra: string[] = [], notify = false) {
+  const { colod, sock } = await startColodSockets(
+    ["--compare-timeout", "60000", "--max-queue-size", "100000", ...extra],
+    {
+      notify,
+    },
   );
   live.push(colod);
   return { colod, sock };
@@ -229,27 +216,7 @@ describe("colod under faults", () => {
   });
 
   test("the COLO frame's notify connection restarts: requests and COLO_CHECKPOINT work on the new one", async () => {
-    const dir = socketDir();
-    const sock = (n: string) => join(dir, `${n}.sock`);
-    const colod = await startColod(
-      [
-        "compare",
-        "--primary-in",
-        `unix:${sock("pri")},server=on`,
-        "--secondary-in",
-        `unix:${sock("sec")},server=on`,
-        "--outdev",
-        `unix:${sock("out")},server=on`,
-        "--notify-dev",
-        `unix:${sock("nfy")},server=on`,
-        "--compare-timeout",
-        "60000",
-        "--expired-scan-cycle",
-        "100",
-      ],
-      { dir },
-    );
-    live.push(colod);
+    const { colod, sock } = await start(["--expired-scan-cycle", "100"], true);
     const out = await reader(sock("out"));
     const pri = await FramedClient.connect(sock("pri"), { vnetHdr: false });
     const sec = await FramedClient.connect(sock("sec"), { vnetHdr: false });

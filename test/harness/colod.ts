@@ -125,3 +125,36 @@ export async function startColod(
   if (opts.waitStarted !== false) await waitEvent("colod.started");
   return cp;
 }
+
+/** colod with QEMU's socket layout for tests: every endpoint a unix server in a fresh directory. */
+export interface ColodSockets {
+  colod: ColodProcess;
+  dir: string;
+  /** Path of a socket by role: "pri", "sec", "out", "nfy". */
+  sock(name: string): string;
+}
+
+/**
+ * Starts `colod compare` with primary-in, secondary-in and outdev (and notify-dev when `notify`) as unix servers,
+ * plus `extra` options, and waits until it has started.
+ */
+export async function startColodSockets(
+  extra: string[] = [],
+  opts: { notify?: boolean; dir?: string } = {},
+): Promise<ColodSockets> {
+  const dir = opts.dir ?? socketDir();
+  const sock = (n: string) => join(dir, `${n}.sock`);
+  const server = (n: string) => `unix:${sock(n)},server=on,wait=off`;
+  const args = [
+    "compare",
+    "--primary-in",
+    server("pri"),
+    "--secondary-in",
+    server("sec"),
+    "--outdev",
+    server("out"),
+  ];
+  if (opts.notify) args.push("--notify-dev", server("nfy"));
+  const colod = await startColod([...args, ...extra], { dir });
+  return { colod, dir, sock };
+}
